@@ -1,0 +1,203 @@
+"""The `overdue` command line. The only place that turns typed errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import OverdueError, Problem, RecordInvalid
+from .records import record_json_schema
+from .registry import load_registry, load_single
+from .rules import Assessment
+from .settings import RegistrySettings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class IsoDateParam(click.ParamType):
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+
+
+ISO_DATE = IsoDateParam()
+
+
+def handle_errors(func: F) -> F:
+    """Turn the package's typed errors into one readable line and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RecordInvalid as exc:
+            for problem in exc.problems:
+                click.echo(format_problem(problem, "text"), err=True)
+            sys.exit(1)
+        except OverdueError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def conf_option(func: F) -> F:
+    return click.option(
+        "--conf", "conf", type=click.Path(path_type=Path), default=Path("pelicanconf.py"),
+        show_default=True, help="Pelican settings file holding OVERDUE = {...}.",
+    )(func)  # fmt: skip
+
+
+def as_of_option(func: F) -> F:
+    return click.option(
+        "--date", "as_of", type=ISO_DATE, default=None,
+        help="Judge the cases as of this date (default: today in the configured time zone).",
+    )(func)  # fmt: skip
+
+
+def settings_for(conf: Path) -> RegistrySettings:
+    return load_settings(conf)
+
+
+def _escape_github(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def format_problem(problem: Problem, fmt: str) -> str:
+    loc = problem.location
+    if fmt == "github":
+        props = f"file={loc.path},line={loc.line},col={loc.column}"
+        props = props.replace(",", ",").replace("::", ":")
+        return f"::error {props}::{_escape_github(problem.message)}"
+    return f"{loc}: {problem.message}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="overdue")
+def main() -> None:
+    """Overdue: a public registry of unpaid B2B debts, and the dunning that leads to it."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True)
+@conf_option
+@as_of_option
+@handle_errors
+def check(paths: tuple[Path, ...], fmt: str, conf: Path, as_of: date | None) -> None:
+    """Validate case files (default: every file in content/debts/). Exit 1 on any problem."""
+    settings = settings_for(conf)
+    registry = load_registry(paths or (settings.content_dir,), settings, as_of or settings.today())
+    for problem in registry.problems:
+        click.echo(format_problem(problem, fmt))
+    count = len(registry.assessments)
+    if registry.problems:
+        click.echo(f"{len(registry.problems)} problem(s) found; nothing may be published.", err=True)
+        sys.exit(1)
+    click.echo(f"{count} case(s) valid, {len(registry.public)} public.", err=True)
+
+
+def explanation(assessment: Assessment) -> dict[str, Any]:
+    state = assessment.state
+    return {
+        "case": assessment.case.case,
+        "as_of": state.as_of.isoformat(),
+        "state": state.status.label,
+        "status": state.status.value,
+        "currency": state.currency,
+        "principal": str(state.principal),
+        "paid": str(state.paid),
+        "balance": str(state.balance),
+        "days_overdue": state.days_overdue,
+        "listed_on": state.listed_on.isoformat() if state.listed_on else None,
+        "public": assessment.public and not assessment.check_failures,
+        "rules": [
+            {
+                "rule": r.rule,
+                "verdict": r.verdict.value,
+                "reason": r.reason,
+                "source": r.source,
+                "location": str(r.location) if r.location else None,
+            }
+            for r in assessment.results
+        ],
+    }
+
+
+@main.command()
+@click.argument("case_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@conf_option
+@as_of_option
+@handle_errors
+def explain(case_id: str, fmt: str, conf: Path, as_of: date | None) -> None:
+    """Show a case's derived state, balance and every publication rule's verdict."""
+    settings = settings_for(conf)
+    _, assessment = load_single(case_id, settings, as_of or settings.today())
+    report = explanation(assessment)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"{report['case']}  {report['state']}  as of {report['as_of']}")
+    click.echo(f"  balance {report['currency']} {report['balance']} of {report['principal']}"
+               f" ({report['days_overdue']} days overdue)")  # fmt: skip
+    click.echo(f"  public: {'yes' if report['public'] else 'no'}")
+    for rule in report["rules"]:
+        mark = {"pass": "PASS", "fail": "FAIL", "review": "REVIEW"}[rule["verdict"]]
+        source = f"  [{rule['source']}]" if rule["source"] else ""
+        click.echo(f"  {mark:<6} {rule['rule']:<16} {rule['reason']}{source}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a case file (for editors and the yaml-language-server)."""
+    click.echo(json.dumps(record_json_schema(), indent=2))
+
+
+@main.command()
+@click.option("--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@click.option("--theme", type=click.Path(path_type=Path), default=Path("theme"), show_default=True)
+@conf_option
+@as_of_option
+@handle_errors
+def build(output: Path, theme: Path, conf: Path, as_of: date | None) -> None:
+    """Check every record and build the site into OUTPUT (what `make html` runs via Pelican)."""
+    from .build import build_site
+    from .errors import BuildRefused
+
+    settings = settings_for(conf)
+    try:
+        result = build_site(settings, output, theme, as_of)
+    except BuildRefused as exc:
+        raise RecordInvalid(exc.problems) from None
+    largest = max(result.case_page_bytes.values(), default=0)
+    click.echo(
+        f"{len(result.public_cases)} public cases, {result.pages} files "
+        f"({len(result.written)} written, {len(result.deleted)} deleted); "
+        f"largest case page {largest} bytes"
+    )
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True)
+@click.option("--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+def serve(port: int, output: Path) -> None:
+    """Serve the built site on http://127.0.0.1:PORT/."""
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(output))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        click.echo(f"Serving {output} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        server.serve_forever()

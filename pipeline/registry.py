@@ -1,0 +1,105 @@
+"""The registry: every case file in a directory, loaded, judged and cross-checked.
+
+One bad file never hides the problems in another: every file is loaded, and the
+problems of all of them are returned together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .errors import CaseNotFound, Problem, RecordInvalid
+from .records import Case, load_case
+from .rules import Assessment, assess
+from .settings import RegistrySettings
+from .yamlsource import SourceDocument
+
+CASE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Registry:
+    assessments: list[Assessment] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def public(self) -> list[Assessment]:
+        return [a for a in self.assessments if a.public and not a.check_failures]
+
+
+def case_files(paths: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*")) if p.suffix in CASE_SUFFIXES and p.is_file())
+        else:
+            found.append(path)
+    return found
+
+
+def check_problems(assessment: Assessment) -> list[Problem]:
+    """Rule failures that make a record invalid, as problems at the offending line."""
+    return [
+        Problem(r.location or assessment.doc.locate(()), f"{r.rule}: {r.reason}", rule=r.rule)
+        for r in assessment.check_failures
+    ]
+
+
+def load_one(path: Path, settings: RegistrySettings, as_of: date) -> tuple[Assessment | None, list[Problem]]:
+    try:
+        case, doc = load_case(path)
+    except RecordInvalid as exc:
+        return None, exc.problems
+    except OSError as exc:
+        from .errors import Location
+
+        return None, [Problem(Location(path), f"cannot read the file: {exc.strerror}")]
+    assessment = assess(case, doc, settings, as_of)
+    return assessment, check_problems(assessment)
+
+
+def load_registry(paths: Iterable[Path], settings: RegistrySettings, as_of: date) -> Registry:
+    registry = Registry()
+    first_seen: dict[str, SourceDocument] = {}
+    for path in case_files(paths):
+        assessment, problems = load_one(path, settings, as_of)
+        registry.problems.extend(problems)
+        if assessment is None:
+            continue
+        case_id = assessment.case.case
+        if case_id in first_seen:
+            other = first_seen[case_id]
+            registry.problems.append(
+                Problem(
+                    assessment.doc.locate(("case",)),
+                    f"case id {case_id} is already used by {other.path}:{other.locate(('case',)).line}",
+                )
+            )
+            continue
+        first_seen[case_id] = assessment.doc
+        registry.assessments.append(assessment)
+    return registry
+
+
+def find_case_file(case_id: str, content_dir: Path) -> Path:
+    for suffix in CASE_SUFFIXES:
+        candidate = content_dir / f"{case_id}{suffix}"
+        if candidate.is_file():
+            return candidate
+    for candidate in case_files([content_dir]):
+        if candidate.stem == case_id:
+            return candidate
+    raise CaseNotFound(case_id, content_dir)
+
+
+def load_single(case_id: str, settings: RegistrySettings, as_of: date) -> tuple[Case, Assessment]:
+    path = find_case_file(case_id, settings.content_dir)
+    case, doc = load_case(path)
+    return case, assess(case, doc, settings, as_of)

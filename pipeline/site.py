@@ -1,0 +1,57 @@
+"""Pelican plugin: registers the registry generator.
+
+Add `"pipeline.site"` to PLUGINS in pelicanconf.py. The generator reads the OVERDUE
+settings, builds the registry pages with our own precompiled templates (not Pelican's
+article pipeline, which is far too slow for tens of thousands of cases) and reports a
+build summary.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.generators import Generator
+
+from .build import build_site
+from .errors import BuildRefused
+from .settings import settings_from_mapping
+
+logger = logging.getLogger(__name__)
+
+
+class RegistryGenerator(Generator):  # type: ignore[misc]
+    """Builds /cases/, /companies/, /jurisdictions/ and the home page from content/debts/."""
+
+    def generate_context(self) -> None:
+        values = dict(self.settings.get("OVERDUE", {}))
+        values.setdefault("site_url", self.settings.get("SITEURL") or "https://overdue.example")
+        values.setdefault("site_name", self.settings.get("SITENAME") or "Overdue")
+        base = Path(self.settings.get("PATH", "content")).parent
+        for key, default in (("content_dir", "content/debts"), ("pages_dir", "content/pages")):
+            path = Path(values.get(key, default))
+            values[key] = path if path.is_absolute() else base / path
+        self.registry_settings = settings_from_mapping(values)
+
+    def generate_output(self, writer: Any) -> None:
+        try:
+            result = build_site(self.registry_settings, Path(self.output_path), Path(self.theme))
+        except BuildRefused as exc:
+            for problem in exc.problems:
+                logger.error("%s: %s", problem.location, problem.message)
+            raise
+        largest = max(result.case_page_bytes.values(), default=0)
+        logger.info(
+            "Overdue: %d public cases, %d files (%d written, %d deleted); largest case page %d bytes",
+            len(result.public_cases), result.pages, len(result.written), len(result.deleted), largest,
+        )
+
+
+def get_generators(pelican: Any) -> type[Generator]:
+    return RegistryGenerator
+
+
+def register() -> None:
+    signals.get_generators.connect(get_generators)
