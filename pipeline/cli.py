@@ -21,7 +21,7 @@ from .settings import RegistrySettings, load_settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class IsoDateParam(click.ParamType):
+class IsoDateParam(click.ParamType):  # type: ignore[type-arg]
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
@@ -92,7 +92,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True
+)
 @conf_option
 @as_of_option
 @handle_errors
@@ -104,7 +106,9 @@ def check(paths: tuple[Path, ...], fmt: str, conf: Path, as_of: date | None) -> 
         click.echo(format_problem(problem, fmt))
     count = len(registry.assessments)
     if registry.problems:
-        click.echo(f"{len(registry.problems)} problem(s) found; nothing may be published.", err=True)
+        click.echo(
+            f"{len(registry.problems)} problem(s) found; nothing may be published.", err=True
+        )
         sys.exit(1)
     click.echo(f"{count} case(s) valid, {len(registry.public)} public.", err=True)
 
@@ -138,7 +142,9 @@ def explanation(assessment: Assessment) -> dict[str, Any]:
 
 @main.command()
 @click.argument("case_id")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @conf_option
 @as_of_option
 @handle_errors
@@ -167,7 +173,9 @@ def schema() -> None:
 
 
 @main.command()
-@click.option("--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@click.option(
+    "--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True
+)
 @click.option("--theme", type=click.Path(path_type=Path), default=Path("theme"), show_default=True)
 @conf_option
 @as_of_option
@@ -192,7 +200,9 @@ def build(output: Path, theme: Path, conf: Path, as_of: date | None) -> None:
 
 @main.command()
 @click.option("--port", default=8000, show_default=True)
-@click.option("--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True)
+@click.option(
+    "--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True
+)
 def serve(port: int, output: Path) -> None:
     """Serve the built site on http://127.0.0.1:PORT/."""
     import http.server

@@ -81,7 +81,11 @@ def _code(value: Any) -> Any:
 
 
 def _integer(value: Any) -> Any:
-    if isinstance(value, PlainScalar) and value.yaml_type == "int" and re.fullmatch(r"[0-9]+", value):
+    if (
+        isinstance(value, PlainScalar)
+        and value.yaml_type == "int"
+        and re.fullmatch(r"[0-9]+", value)
+    ):
         if len(value) > 1 and value.startswith("0"):
             raise ValueError("write the number without a leading zero")
         return int(value)
@@ -115,11 +119,11 @@ def _money(value: Any) -> Any:
     if isinstance(value, PlainScalar):
         raise ValueError(f'money must be a quoted decimal string: "{value}"')
     if not isinstance(value, str):
-        raise ValueError("money must be a quoted decimal string such as \"8000.00\"")
+        raise ValueError('money must be a quoted decimal string such as "8000.00"')
     if "," in value:
         raise ValueError("no thousands separators in money; write 1234.56")
     if not _MONEY.match(value):
-        raise ValueError(f"{value!r} is not a plain positive decimal such as \"8000.00\"")
+        raise ValueError(f'{value!r} is not a plain positive decimal such as "8000.00"')
     try:
         amount = Decimal(value)
     except InvalidOperation:
@@ -174,7 +178,9 @@ def _url(value: Any) -> Any:
 
 def _email(value: Any) -> Any:
     value = _single_line(value)
-    if isinstance(value, str) and not re.fullmatch(r"[^@\s<>\",;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", value):
+    if isinstance(value, str) and not re.fullmatch(
+        r"[^@\s<>\",;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", value
+    ):
         raise ValueError("must be a plain e-mail address such as ap@example.com")
     return value
 

@@ -92,7 +92,7 @@ def country_name(code: str) -> str:
 def region_name(code: str | None) -> str | None:
     if code is None:
         return None
-    sub = pycountry.subdivisions.get(code=code)
+    sub = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
     return str(sub.name) if sub else code
 
 
@@ -113,7 +113,10 @@ def project(assessment: Assessment, company_slug: str | None = None) -> PublicCa
     named = creditor.display == "named"
     summary_html = render_summary(case.summary)
     assert state.listed_on is not None
-    public_dates = [state.listed_on, *(e.date for e in case.events if e.kind in ("payment", "listed"))]
+    public_dates = [
+        state.listed_on,
+        *(e.date for e in case.events if e.kind in ("payment", "listed")),
+    ]
     return PublicCase(
         case_id=case.case,
         url=f"/cases/{case.case.lower()}/",
@@ -135,9 +138,12 @@ def project(assessment: Assessment, company_slug: str | None = None) -> PublicCa
         balance=state.balance,
         invoices=tuple(
             PublicInvoice(
-                number=i.number, issued=i.issued, due=i.due, amount=i.amount,
+                number=i.number,
+                issued=i.issued,
+                due=i.due,
+                amount=i.amount,
                 description=i.description,
-            )  # fmt: skip
+            )
             for i in case.claim.invoices
         ),
         contract=(

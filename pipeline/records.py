@@ -77,7 +77,9 @@ class Debtor(Record):
     country: Country = Field(description="ISO 3166-1 alpha-2 code, quoted or not.")
     region: Region | None = Field(None, description="ISO 3166-2 code; required for US.")
     website: Url | None = None
-    vat_id: Identifier | None = Field(None, description="Tax or VAT id (an EU prefix is a GDPR signal).")
+    vat_id: Identifier | None = Field(
+        None, description="Tax or VAT id (an EU prefix is a GDPR signal)."
+    )
     personal_guarantee: Flag = Field(False, description="A debt guaranteed by a person is refused.")
     slug: Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)] | None = Field(
         None, description="Overrides the company URL slug (to separate two debtors)."
@@ -349,7 +351,7 @@ def _consistency(case: Case, doc: SourceDocument) -> list[Problem]:
         full = region if "-" in region else f"{party.country}-{region}"
         if not full.startswith(party.country + "-"):
             add((who, "region"), f"{region} is not a subdivision of {party.country}")
-        elif pycountry.subdivisions.get(code=full) is None:
+        elif pycountry.subdivisions.get(code=full) is None:  # type: ignore[no-untyped-call]
             add((who, "region"), f"{region} is not an ISO 3166-2 subdivision of {party.country}")
     exponent = currency_exponent(case.claim.currency)
     quantum = Decimal(1).scaleb(-exponent)
@@ -364,7 +366,10 @@ def _consistency(case: Case, doc: SourceDocument) -> list[Problem]:
         if invoice.due < invoice.issued:
             add((*base, "due"), f"due date {invoice.due} is before the issue date {invoice.issued}")
         if invoice.currency and invoice.currency != case.claim.currency:
-            add((*base, "currency"), f"{invoice.currency} differs from the claim currency {case.claim.currency}")
+            add(
+                (*base, "currency"),
+                f"{invoice.currency} differs from the claim currency {case.claim.currency}",
+            )
         check_money((*base, "amount"), invoice.amount)
         if invoice.number in seen_numbers:
             add((*base, "number"), f"invoice {invoice.number} is listed twice")
@@ -372,7 +377,10 @@ def _consistency(case: Case, doc: SourceDocument) -> list[Problem]:
     last: date | None = None
     for i, event in enumerate(case.events):
         if last is not None and event.date < last:
-            add(("events", i, "date"), f"{event.date} is earlier than the event before it ({last}); keep events in date order")
+            add(
+                ("events", i, "date"),
+                f"{event.date} is earlier than the event before it ({last}); keep events in date order",
+            )
         last = event.date if last is None else max(last, event.date)
         amount = getattr(event, "amount", None)
         if isinstance(amount, Decimal):
@@ -385,7 +393,9 @@ def load_case(path: Path, raw: bytes | None = None) -> tuple[Case, SourceDocumen
     doc = load_source(path, raw)
     problems = list(doc.problems)
     if not isinstance(doc.value, dict):
-        problems.append(Problem(doc.locate(()), "a case file is a mapping of fields (schema, case, ...)"))
+        problems.append(
+            Problem(doc.locate(()), "a case file is a mapping of fields (schema, case, ...)")
+        )
         raise RecordInvalid(problems)
     _fix_schema_int(doc)
     try:

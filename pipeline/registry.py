@@ -38,7 +38,9 @@ def case_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.suffix in CASE_SUFFIXES and p.is_file())
+            found.extend(
+                p for p in sorted(path.rglob("*")) if p.suffix in CASE_SUFFIXES and p.is_file()
+            )
         else:
             found.append(path)
     return found
@@ -52,7 +54,9 @@ def check_problems(assessment: Assessment) -> list[Problem]:
     ]
 
 
-def load_one(path: Path, settings: RegistrySettings, as_of: date) -> tuple[Assessment | None, list[Problem]]:
+def load_one(
+    path: Path, settings: RegistrySettings, as_of: date
+) -> tuple[Assessment | None, list[Problem]]:
     try:
         case, doc = load_case(path)
     except RecordInvalid as exc:

@@ -102,7 +102,11 @@ class SiteRenderer:
 def case_title(case: PublicCase) -> str:
     tail = f" — {format_money(case.balance, case.currency).split('.')[0]} unpaid since {month_year(case.first_due)}"
     room = 60 - len(tail)
-    name = case.debtor_name if len(case.debtor_name) <= room else truncate(case.debtor_name, max(room, 10))
+    name = (
+        case.debtor_name
+        if len(case.debtor_name) <= room
+        else truncate(case.debtor_name, max(room, 10))
+    )
     return (name + tail)[:60]
 
 
@@ -147,7 +151,9 @@ def load_static_pages(pages_dir: Path) -> list[StaticPage]:
             key, _, value = lines.pop(0).partition(":")
             meta[key.strip().lower()] = value.strip()
         body = markdown.markdown("\n".join(lines), output_format="html")
-        pages.append(StaticPage(path.stem, meta.get("title", path.stem), meta.get("description", ""), body))
+        pages.append(
+            StaticPage(path.stem, meta.get("title", path.stem), meta.get("description", ""), body)
+        )
     return pages
 
 
@@ -196,7 +202,9 @@ def site_pages(
         )  # fmt: skip
     for url, group in sorted(group_jurisdictions(cases).items()):
         first = group[0]
-        place = first.region_name if url.count("/") == 4 and first.region_name else first.country_name
+        place = (
+            first.region_name if url.count("/") == 4 and first.region_name else first.country_name
+        )
         if url.count("/") == 4 and first.region_name:
             place = f"{first.region_name}, {first.country_name}"
         yield Page(

@@ -174,7 +174,9 @@ def rule_due_notice(ctx: RuleContext) -> RuleResult:
         ]  # fmt: skip
         if not warned or warned[-1] + timedelta(days=notice_days) > event.date:
             detail = (
-                f"the warning went out on {warned[-1]}" if warned else "no final notice warned of publication"
+                f"the warning went out on {warned[-1]}"
+                if warned
+                else "no final notice warned of publication"
             )
             return RuleResult(
                 "due_notice", Verdict.failed,

@@ -22,14 +22,24 @@ from .errors import SettingsInvalid
 class RegistrySettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    site_url: str = Field("https://overdue.example", description="Public origin, no trailing slash.")
+    site_url: str = Field(
+        "https://overdue.example", description="Public origin, no trailing slash."
+    )
     site_name: str = Field("Overdue", description="Registry name shown in titles.")
     content_dir: Path = Field(Path("content/debts"), description="Where case files live.")
     pages_dir: Path = Field(Path("content/pages"), description="Markdown for static pages.")
-    timezone: str = Field("America/New_York", description="Operator time zone: 'today' is taken here.")
-    as_of: date | None = Field(None, description="Fixed 'today' for reproducible builds; None = now.")
-    notice_days: int = Field(30, ge=1, description="Days between a publication-warning final notice and listing.")
-    min_days_overdue: int = Field(60, ge=0, description="A debt is listed only this many days past due.")
+    timezone: str = Field(
+        "America/New_York", description="Operator time zone: 'today' is taken here."
+    )
+    as_of: date | None = Field(
+        None, description="Fixed 'today' for reproducible builds; None = now."
+    )
+    notice_days: int = Field(
+        30, ge=1, description="Days between a publication-warning final notice and listing."
+    )
+    min_days_overdue: int = Field(
+        60, ge=0, description="A debt is listed only this many days past due."
+    )
     min_amount: dict[str, Decimal] = Field(
         default_factory=lambda: {"DEFAULT": Decimal(100)},
         description="Smallest listable balance per currency; DEFAULT applies to others (in units).",
@@ -66,7 +76,9 @@ def settings_from_mapping(values: dict[str, Any] | None) -> RegistrySettings:
         raise SettingsInvalid("; ".join(lines)) from None
 
 
-def load_settings(conf: Path | None = None, overrides: dict[str, Any] | None = None) -> RegistrySettings:
+def load_settings(
+    conf: Path | None = None, overrides: dict[str, Any] | None = None
+) -> RegistrySettings:
     """Read OVERDUE (and SITEURL/SITENAME) from a Pelican settings file."""
     values: dict[str, Any] = {}
     if conf is None:

@@ -45,7 +45,11 @@ class RegistryGenerator(Generator):  # type: ignore[misc]
         largest = max(result.case_page_bytes.values(), default=0)
         logger.info(
             "Overdue: %d public cases, %d files (%d written, %d deleted); largest case page %d bytes",
-            len(result.public_cases), result.pages, len(result.written), len(result.deleted), largest,
+            len(result.public_cases),
+            result.pages,
+            len(result.written),
+            len(result.deleted),
+            largest,
         )
 
 

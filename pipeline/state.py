@@ -58,7 +58,9 @@ class Status(StrEnum):
         return self.value
 
 
-RESOLVED = frozenset({Status.paid, Status.settled, Status.withdrawn, Status.written_off, Status.expired})
+RESOLVED = frozenset(
+    {Status.paid, Status.settled, Status.withdrawn, Status.written_off, Status.expired}
+)
 
 
 @dataclass(frozen=True)

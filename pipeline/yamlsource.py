@@ -81,7 +81,7 @@ def plain_yaml_type(text: str) -> str:
     """What an unquoted scalar means to YAML 1.1 or 1.2, or "str" when both read a string."""
     if text in _NULLS:
         return "null"
-    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     kind = tag.rsplit(":", 1)[-1]
     if kind != "str":
         return kind
@@ -107,8 +107,7 @@ def decode_source(path: Path, raw: bytes) -> str:
             [
                 Problem(
                     Location(path, line, column),
-                    f"the file is not UTF-8 (byte 0x{raw[exc.start]:02X}); "
-                    "save it as UTF-8",
+                    f"the file is not UTF-8 (byte 0x{raw[exc.start]:02X}); save it as UTF-8",
                 )
             ]
         ) from None
@@ -152,7 +151,9 @@ class _Builder:
                 "tag:yaml.org,2002:map",
                 "tag:yaml.org,2002:seq",
             ):
-                raise RecordInvalid([Problem(location, f"explicit YAML tags ({tag}) are not allowed")])
+                raise RecordInvalid(
+                    [Problem(location, f"explicit YAML tags ({tag}) are not allowed")]
+                )
         if depth > MAX_DEPTH:
             raise RecordInvalid([Problem(location, "the document is nested too deeply")])
         if isinstance(event, yaml.ScalarEvent):
@@ -197,7 +198,9 @@ class _Builder:
     @staticmethod
     def _scalar(event: Any) -> Any:
         text: str = event.value
-        if event.style:  # quoted or block scalar: always the exact string (libyaml gives "" for plain)
+        if (
+            event.style
+        ):  # quoted or block scalar: always the exact string (libyaml gives "" for plain)
             return text
         kind = plain_yaml_type(text)
         if kind == "null":
