@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 AS_OF = date(2026, 12, 3)
 
@@ -76,19 +76,49 @@ _DELETE = object()
 DELETE = _DELETE
 
 
+_PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if _PLAIN_DATE.match(text):
+        return text  # dates are plain in real files
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _emit(value: Any, indent: int, lines: list[str]) -> None:
+    pad = " " * indent
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                lines.append(f"{pad}{key}:")
+                _emit(item, indent + 2, lines)
+            elif isinstance(item, list):
+                lines.append(f"{pad}{key}: []")
+            else:
+                lines.append(f"{pad}{key}: {_scalar(item)}")
+    else:
+        for item in value:
+            sub: list[str] = []
+            _emit(item, indent + 2, sub) if isinstance(item, dict | list) else sub.append(
+                f"{pad}  {_scalar(item)}"
+            )
+            first = sub[0]
+            lines.append(f"{pad}- {first[indent + 2 :]}")
+            lines.extend(sub[1:])
+
+
 def case_yaml(data: dict[str, Any]) -> str:
-    """Dump with every string quoted, so that the strict loader reads exactly what we mean."""
-
-    class Dumper(yaml.SafeDumper):
-        pass
-
-    def quoted(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
-
-    Dumper.add_representer(str, quoted)
-    text = yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True)
-    # dates and the schema number are plain in real files
-    return text
+    """Write a case the way an operator would: plain keys and dates, quoted strings."""
+    lines: list[str] = []
+    _emit(data, 0, lines)
+    return "\n".join(lines) + "\n"
 
 
 def write_case(directory: Path, data: dict[str, Any] | None = None, **changes: Any) -> Path:
