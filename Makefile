@@ -8,7 +8,7 @@ CONFFILE := pelicanconf.py
 PUBLISHCONF := publishconf.py
 PORT ?= 8000
 
-.PHONY: html build check serve test lint publish bench clean regen-golden
+.PHONY: html build check serve test lint publish bench clean regen-golden docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ regen-golden: $(VENV)/.installed-test
 publish: check
 	$(BIN)/pelican $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) --fatal warnings
 	$(BIN)/overdue publish
+
+docs: $(VENV)/.installed
+	$(BIN)/overdue docs --write README.md
+	$(BIN)/overdue schema > schema/case.schema.json
 
 clean:
 	rm -rf $(OUTPUTDIR) .pytest_cache .mypy_cache .ruff_cache

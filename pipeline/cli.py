@@ -211,3 +211,17 @@ def serve(port: int, output: Path) -> None:
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         click.echo(f"Serving {output} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         server.serve_forever()
+
+
+@main.command()
+@click.option("--write", "write", type=click.Path(path_type=Path), default=None,
+              help="Rewrite the marked sections of this Markdown file in place.")  # fmt: skip
+def docs(write: Path | None) -> None:
+    """Print the record, event and settings reference tables generated from the models."""
+    from .docs import SECTIONS, render_readme
+
+    if write is not None:
+        write.write_text(render_readme(write.read_text("utf-8")), "utf-8")
+        return
+    for name, make in SECTIONS.items():
+        click.echo(f"## {name}\n\n{make()}\n")

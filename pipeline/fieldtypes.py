@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import pycountry
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from .yamlsource import PlainScalar
 
@@ -202,9 +202,15 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date), Field(json_schema_extra={"
 Money = Annotated[
     Decimal,
     BeforeValidator(_money),
-    Field(json_schema_extra={"type": "string", "pattern": r"^\d+(\.\d+)?$"}),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d+(\.\d+)?$", "description": "Quoted decimal"}
+    ),
 ]
-Rate = Annotated[Decimal, BeforeValidator(_rate), Field(json_schema_extra={"type": "string"})]
+Rate = Annotated[
+    Decimal,
+    BeforeValidator(_rate),
+    WithJsonSchema({"type": "string", "pattern": r"^(0(\.\d+)?|1(\.0+)?)$"}),
+]
 Country = Annotated[str, BeforeValidator(_code), AfterValidator(normalise_country)]
 Region = Annotated[str, BeforeValidator(_code), AfterValidator(_region)]
 Currency = Annotated[str, BeforeValidator(_code), AfterValidator(_currency)]

@@ -65,10 +65,10 @@ NATURAL_PERSON_ENTITIES = frozenset({Entity.individual, Entity.sole_proprietor, 
 class Contact(Record):
     """PRIVATE. Who receives dunning messages. Never published."""
 
-    name: PersonName
-    role: Text | None = None
-    email: Email | None = None
-    phone: Phone | None = None
+    name: PersonName = Field(description="PRIVATE. A person's name; no line breaks or '=?'.")
+    role: Text | None = Field(None, description="PRIVATE. Job title, used in the salutation.")
+    email: Email | None = Field(None, description="PRIVATE. Dunning e-mails go here only.")
+    phone: Phone | None = Field(None, description="PRIVATE. International format, +CC ...")
 
 
 class Debtor(Record):
@@ -76,7 +76,7 @@ class Debtor(Record):
     entity: Annotated[Entity, Field(description="Legal form. Natural persons are refused.")]
     country: Country = Field(description="ISO 3166-1 alpha-2 code, quoted or not.")
     region: Region | None = Field(None, description="ISO 3166-2 code; required for US.")
-    website: Url | None = None
+    website: Url | None = Field(None, description="Public http(s) address of the debtor.")
     vat_id: Identifier | None = Field(
         None, description="Tax or VAT id (an EU prefix is a GDPR signal)."
     )
@@ -96,9 +96,11 @@ class Debtor(Record):
 
 
 class Creditor(Record):
-    name: OrgName
-    country: Country
-    display: Annotated[Literal["named", "anonymous"], Code] = "anonymous"
+    name: OrgName = Field(description="Legal name; published only when display is named.")
+    country: Country = Field(description="Where the creditor is established (GDPR Art. 3(1)).")
+    display: Annotated[Literal["named", "anonymous"], Code] = Field(
+        "anonymous", description="named: show the creditor's name; anonymous: show description."
+    )
     description: Text | None = Field(
         None, description='Shown instead of the name when anonymous, e.g. "a software vendor".'
     )
@@ -106,31 +108,33 @@ class Creditor(Record):
 
 
 class Invoice(Record):
-    number: Identifier
-    issued: IsoDate
-    due: IsoDate
-    amount: Money
+    number: Identifier = Field(description="Invoice number, quoted.")
+    issued: IsoDate = Field(description="Issue date, YYYY-MM-DD.")
+    due: IsoDate = Field(description="Due date, not before the issue date.")
+    amount: Money = Field(description='Quoted decimal in the claim currency, e.g. "8000.00".')
     currency: Currency | None = Field(None, description="Must equal the claim currency if given.")
-    description: Text | None = None
+    description: Text | None = Field(None, description="Public: what was delivered.")
 
 
 class Contract(Record):
-    title: Text
-    signed: IsoDate | None = None
-    clause: Text | None = None
-    reference: Identifier | None = None
+    title: Text = Field(description="The contract the invoices fall under (evidence, rule 5).")
+    signed: IsoDate | None = Field(None, description="Date signed.")
+    clause: Text | None = Field(None, description="The payment clause relied on.")
+    reference: Identifier | None = Field(None, description="Contract or PO number.")
 
 
 class LateInterest(Record):
-    annual_rate: Rate
-    from_: Annotated[Literal["due"], Code] | IsoDate = Field("due", alias="from")
+    annual_rate: Rate = Field(description='Simple annual rate as a quoted decimal, "0.10" = 10%.')
+    from_: Annotated[Literal["due"], Code] | IsoDate = Field(
+        "due", alias="from", description="Interest runs from the due date or from this date."
+    )
 
 
 class Claim(Record):
-    currency: Currency
-    invoices: list[Invoice] = Field(min_length=1)
-    contract: Contract | None = None
-    late_interest: LateInterest | None = None
+    currency: Currency = Field(description="ISO 4217 code; amounts use its minor units.")
+    invoices: list[Invoice] = Field(min_length=1, description="At least one invoice.")
+    contract: Contract | None = Field(None, description="Required before listing.")
+    late_interest: LateInterest | None = Field(None, description="Only when the contract allows.")
 
 
 # ---- events -------------------------------------------------------------------------
@@ -273,13 +277,15 @@ class Case(Record):
     schema_version: Annotated[int, Field(alias="schema", ge=1, le=1)] = Field(
         alias="schema", description="Record format version; always 1."
     )
-    case: CaseId
-    debtor: Debtor
-    creditor: Creditor
-    claim: Claim
+    case: CaseId = Field(description="Stable id (A-Z, 0-9, -); the file is named after it.")
+    debtor: Debtor = Field(description="Who owes the money: a registered business.")
+    creditor: Creditor = Field(description="Who is owed.")
+    claim: Claim = Field(description="What is owed: currency, invoices, contract.")
     summary: LongText | None = Field(None, description="Public Markdown, sanitised on render.")
     dunning_policy: Identifier | None = Field(None, description="Named policy; default if absent.")
-    events: list[Event] = Field(default_factory=list)
+    events: list[Event] = Field(
+        default_factory=list, description="History, oldest first; appended by commands."
+    )
 
     @property
     def principal(self) -> Decimal:

@@ -127,3 +127,26 @@ def test_design_example_validates_as_written(tmp_path: Path) -> None:
     assert case.debtor.name == "Northwind Analytics, Inc." and case.claim.invoices[
         0
     ].amount == Decimal("8000.00")
+
+
+def test_readme_tables_are_generated_from_the_models() -> None:
+    from pipeline.docs import render_readme
+
+    readme = (REPO / "README.md").read_text()
+    assert render_readme(readme) == readme, "run: make docs"
+    for name in ("record-fields", "event-kinds", "settings"):
+        assert f"<!-- {name}:start -->" in readme
+
+
+def test_every_model_field_is_documented() -> None:
+    from pipeline.docs import RECORD_SECTIONS
+    from pipeline.settings import RegistrySettings
+
+    missing = [
+        f"{prefix}{name}" for prefix, model in RECORD_SECTIONS
+        for name, field in model.model_fields.items() if not field.description
+    ]  # fmt: skip
+    missing += [
+        name for name, field in RegistrySettings.model_fields.items() if not field.description
+    ]
+    assert missing == []
