@@ -93,6 +93,8 @@ def load_registry(paths: Iterable[Path], settings: RegistrySettings, as_of: date
 
 
 def find_case_file(case_id: str, content_dir: Path) -> Path:
+    """The file of a case id, as typed or in URL form (`nwa-2025-001`)."""
+    case_id = case_id.strip().upper()
     for suffix in CASE_SUFFIXES:
         candidate = content_dir / f"{case_id}{suffix}"
         if candidate.is_file():

@@ -150,3 +150,8 @@ def test_every_model_field_is_documented() -> None:
         name for name, field in RegistrySettings.model_fields.items() if not field.description
     ]
     assert missing == []
+
+
+def test_explain_accepts_the_url_form_of_an_id(project: Path) -> None:
+    code, out, _ = run("explain", "nwa-2025-001", "--date", "2026-12-03")
+    assert code == 0 and out.startswith("NWA-2025-001")
