@@ -66,7 +66,11 @@ def render_appended(raw: bytes, event: Mapping[str, Any]) -> bytes:
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines()
     events_at = next(
-        (i for i, line in enumerate(lines) if re.match(r"""^(events|"events"|'events')\s*:""", line)),
+        (
+            i
+            for i, line in enumerate(lines)
+            if re.match(r"""^(events|"events"|'events')\s*:""", line)
+        ),
         None,
     )
     if events_at is None:

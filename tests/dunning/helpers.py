@@ -14,7 +14,9 @@ SENDER = Sender("Overdue Collections", "dunning@overdue.example")
 NOW = datetime(2026, 12, 20, 14, 0, tzinfo=UTC)
 
 
-def run(settings: RegistrySettings, today: date, transport: Transport, only: str | None = None) -> RunReport:
+def run(
+    settings: RegistrySettings, today: date, transport: Transport, only: str | None = None
+) -> RunReport:
     return run_dunning([settings.content_dir], settings, today, transport, SENDER, NOW, only)
 
 

@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 
 from pipeline.aging import bucket_for
-from pipeline.dunning import Action, builtin_policies, next_dunning_step, operator_date, parse_policies
-from pipeline.dunning import PolicyInvalid
+from pipeline.dunning import (
+    Action,
+    PolicyInvalid,
+    builtin_policies,
+    next_dunning_step,
+    operator_date,
+    parse_policies,
+)
 from pipeline.records import Case
 from pipeline.state import derive_state
 from tests.casefactory import case_dict
@@ -29,7 +35,13 @@ def test_c26_the_operator_zone_decides_the_date() -> None:
     assert operator_date(late_evening, "UTC") == date(2024, 3, 2)
     today = operator_date(late_evening, "America/New_York")
     case = Case.model_validate(
-        case_dict(**{"events": [], "claim.invoices.0.issued": "2024-02-01", "claim.invoices.0.due": "2024-03-01"})
+        case_dict(
+            **{
+                "events": [],
+                "claim.invoices.0.issued": "2024-02-01",
+                "claim.invoices.0.due": "2024-03-01",
+            }
+        )
     )
     state = derive_state(case, today)
     assert state.days_overdue == 0 and bucket_for((today - case.first_due).days) == "current"
@@ -77,7 +89,12 @@ def test_stop_and_pause(event: dict[str, Any], action: Action, words: str) -> No
 
 
 def test_an_expired_promise_resumes() -> None:
-    promise = {"date": "2026-04-02", "kind": "promise_to_pay", "amount": "5000.00", "by": "2026-04-20"}
+    promise = {
+        "date": "2026-04-02",
+        "kind": "promise_to_pay",
+        "amount": "5000.00",
+        "by": "2026-04-20",
+    }
     assert decide([promise], date(2026, 4, 21)).action is Action.send
 
 

@@ -30,7 +30,9 @@ FIELDS = ["debtor.contacts.0.name", "debtor.name", "creditor.name"]
 
 @pytest.mark.parametrize("field", FIELDS)
 @pytest.mark.parametrize("value", INJECTIONS)
-def test_check_refuses_header_injection(field: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_refuses_header_injection(
+    field: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     directory = tmp_path / "content" / "debts"
     path = write_case(directory, **{field: value})
     monkeypatch.chdir(tmp_path)
@@ -41,8 +43,12 @@ def test_check_refuses_header_injection(field: str, value: str, tmp_path: Path, 
     assert field in result.output
 
 
-@pytest.mark.parametrize("address", ["=?utf-8?q?x?=@example.net", "ap@example.net\nBcc: x@example.net"])
-def test_check_refuses_such_addresses(address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "address", ["=?utf-8?q?x?=@example.net", "ap@example.net\nBcc: x@example.net"]
+)
+def test_check_refuses_such_addresses(
+    address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write_case(tmp_path / "content" / "debts", **{"debtor.contacts.0.email": address})
     monkeypatch.chdir(tmp_path)
     assert CliRunner().invoke(main, ["check", str(path)]).exit_code == 1
@@ -65,14 +71,23 @@ def test_runtime_guard_even_without_the_schema() -> None:
     forged = case.model_copy(update={"debtor": debtor})
     step = builtin_policies()["standard"].step("reminder-1")
     with pytest.raises(UnsafeHeader):
-        prepare_step(forged, step, date(2026, 4, 7), RegistrySettings(), SENDER, datetime(2026, 4, 7, tzinfo=UTC))
+        prepare_step(
+            forged,
+            step,
+            date(2026, 4, 7),
+            RegistrySettings(),
+            SENDER,
+            datetime(2026, 4, 7, tzinfo=UTC),
+        )
 
 
 def test_a_display_name_is_encoded_never_the_address() -> None:
     case = Case.model_validate(case_dict(**{"events": [], "debtor.contacts.0.name": "Zoë Müller-Łukasz",
                                             "creditor.name": "Société Générale d'Exemple"}))  # fmt: skip
     step = builtin_policies()["standard"].step("reminder-1")
-    prepared = prepare_step(case, step, date(2026, 4, 7), RegistrySettings(), SENDER, datetime(2026, 4, 7, tzinfo=UTC))
+    prepared = prepare_step(
+        case, step, date(2026, 4, 7), RegistrySettings(), SENDER, datetime(2026, 4, 7, tzinfo=UTC)
+    )
     assert prepared.email is not None
     raw = prepared.email.as_bytes()
     assert raw.isascii()

@@ -48,7 +48,9 @@ def add_extra_cases(directory: Path) -> None:
 
 
 def mailer(server: SmtpServer, outbox: Path) -> SmtpMailer:
-    return SmtpMailer(SmtpSettings(server.host, server.port, False, None, None, None, 10.0), Outbox(outbox))
+    return SmtpMailer(
+        SmtpSettings(server.host, server.port, False, None, None, None, 10.0), Outbox(outbox)
+    )
 
 
 def test_full_run_sends_exactly_the_expected_messages_and_a_rerun_sends_none(
@@ -109,10 +111,14 @@ def test_connection_dropped_after_accepting_a_message_mid_batch(
     transport.close()
     outcomes = {o.case_id: o for o in second.outcomes}
     assert "AMBIGUOUS" in outcomes["GCF-2026-019"].done  # reported again, not resent
-    assert {o.message_id for o in second.sent} == {f"<{c}.reminder-1@overdue.example>" for c in EXTRA}
+    assert {o.message_id for o in second.sent} == {
+        f"<{c}.reminder-1@overdue.example>" for c in EXTRA
+    }
 
     # the operator checks the server log: it was delivered
-    confirm_send(sample_dir / "GCF-2026-019.yaml", dunning_settings, RUN_DATE, "final-notice", sent=True)
+    confirm_send(
+        sample_dir / "GCF-2026-019.yaml", dunning_settings, RUN_DATE, "final-notice", sent=True
+    )
     transport = mailer(smtp_server, tmp_path / "outbox")
     third = run(dunning_settings, RUN_DATE, transport)
     transport.close()
@@ -136,7 +142,9 @@ def test_confirm_not_sent_resends_with_the_same_message_id(
     bls = case_at(sample_dir, "BLS-2026-040")
     assert isinstance(bls.events[-1], SendIntent)
     smtp_server.handler.drop_after_storing = set()
-    confirm_send(sample_dir / "BLS-2026-040.yaml", dunning_settings, RUN_DATE, "reminder-2", sent=False)
+    confirm_send(
+        sample_dir / "BLS-2026-040.yaml", dunning_settings, RUN_DATE, "reminder-2", sent=False
+    )
     transport = mailer(smtp_server, tmp_path / "outbox")
     run(dunning_settings, RUN_DATE, transport, only="BLS-2026-040")
     transport.close()
@@ -183,5 +191,7 @@ def test_cli_run_with_send_uses_the_environment(
     assert sorted(smtp_server.handler.message_ids) == sorted(
         ["<BLS-2026-040.reminder-2@overdue.example>", "<GCF-2026-019.final-notice@overdue.example>"]
     )
-    rerun = runner.invoke(main, ["dunning", "run", "--date", "2026-12-20", "--send"], env=smtp_server.env())
+    rerun = runner.invoke(
+        main, ["dunning", "run", "--date", "2026-12-20", "--send"], env=smtp_server.env()
+    )
     assert rerun.exit_code == 0 and len(smtp_server.handler.received) == 2
