@@ -65,7 +65,14 @@ def render_appended(raw: bytes, event: Mapping[str, Any]) -> bytes:
     text = (raw[len(_BOM) :] if bom else raw).decode("utf-8")
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines()
-    events_at = next((i for i, line in enumerate(lines) if re.match(r"^events\s*:", line)), None)
+    events_at = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if re.match(r"""^(events|"events"|'events')\s*:""", line)
+        ),
+        None,
+    )
     if events_at is None:
         lines = [*lines, "events:", *_event_text(event, flow=True, dash_column=2)]
     else:

@@ -225,3 +225,8 @@ def docs(write: Path | None) -> None:
         return
     for name, make in SECTIONS.items():
         click.echo(f"## {name}\n\n{make()}\n")
+
+
+from .cli_dunning import register as _reg_dunning  # noqa: E402
+
+_reg_dunning(main)

@@ -69,8 +69,12 @@ def _multiline(value: Any) -> Any:
 def _person_name(value: Any) -> Any:
     value = _single_line(value)
     if isinstance(value, str) and "=?" in value:
-        raise ValueError("'=?' is not allowed in a name (it starts an encoded e-mail header word)")
+        raise ValueError("'=?' is not allowed here (it starts an encoded e-mail header word)")
     return value
+
+
+# Organisation names and addresses reach e-mail headers (From/To display names) too.
+_header_safe = _person_name
 
 
 def _code(value: Any) -> Any:
@@ -177,7 +181,7 @@ def _url(value: Any) -> Any:
 
 
 def _email(value: Any) -> Any:
-    value = _single_line(value)
+    value = _header_safe(value)
     if isinstance(value, str) and not re.fullmatch(
         r"[^@\s<>\",;:]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", value
     ):
@@ -189,7 +193,7 @@ Text = Annotated[str, BeforeValidator(_single_line), Field(min_length=1, max_len
 Identifier = Annotated[str, BeforeValidator(_single_line), Field(min_length=1, max_length=64)]
 LongText = Annotated[str, BeforeValidator(_multiline), Field(max_length=20_000)]
 PersonName = Annotated[str, BeforeValidator(_person_name), Field(min_length=1, max_length=120)]
-OrgName = Annotated[str, BeforeValidator(_single_line), Field(min_length=2, max_length=200)]
+OrgName = Annotated[str, BeforeValidator(_header_safe), Field(min_length=2, max_length=200)]
 Code = Annotated[str, BeforeValidator(_code)]
 CaseId = Annotated[
     str,

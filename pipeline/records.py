@@ -128,13 +128,22 @@ class LateInterest(Record):
     from_: Annotated[Literal["due"], Code] | IsoDate = Field(
         "due", alias="from", description="Interest runs from the due date or from this date."
     )
+    day_count: Annotated[Literal["act/365", "act/360"], Code] = Field(
+        "act/365",
+        description="Day-count convention; Act/365 fixed unless the contract says otherwise.",
+    )
 
 
 class Claim(Record):
     currency: Currency = Field(description="ISO 4217 code; amounts use its minor units.")
     invoices: list[Invoice] = Field(min_length=1, description="At least one invoice.")
     contract: Contract | None = Field(None, description="Required before listing.")
-    late_interest: LateInterest | None = Field(None, description="Only when the contract allows.")
+    late_interest: LateInterest | None = Field(
+        None, description="Contractual late interest; interest is charged only when present."
+    )
+    fees_allowed: Flag = Field(
+        False, description="The contract allows dunning fees; the policy's fees apply only then."
+    )
 
 
 # ---- events -------------------------------------------------------------------------
@@ -155,12 +164,14 @@ class Reminder(_Event):
     level: Count = 1
     channel: Annotated[Channel, Code] = Channel.email
     message_id: Text | None = None
+    fee: Money | None = Field(None, description="Dunning fee charged with this message.")
 
 
 class DemandLetter(_Event):
     kind: Literal["demand_letter"]
     channel: Annotated[Channel, Code] = Channel.letter
     message_id: Text | None = None
+    fee: Money | None = Field(None, description="Dunning fee charged with this message.")
 
 
 class FinalNotice(_Event):
@@ -169,6 +180,29 @@ class FinalNotice(_Event):
     publish_on: IsoDate | None = None
     channel: Annotated[Channel, Code] = Channel.email
     message_id: Text | None = None
+    fee: Money | None = Field(None, description="Dunning fee charged with this message.")
+
+
+class SendIntent(_Event):
+    """Written by the pipeline just before a message leaves; the sent record follows it.
+
+    An intent with no later event carrying the same message_id (the sent record) and no
+    `send_cancelled` is ambiguous: the message may or may not have gone out.
+    """
+
+    kind: Literal["send_intent"]
+    step: Identifier
+    message_id: Text
+    channel: Annotated[Channel, Code] = Channel.email
+
+
+class SendCancelled(_Event):
+    """The intent with this message_id did not go out (a refusal, or the operator says so)."""
+
+    kind: Literal["send_cancelled"]
+    step: Identifier
+    message_id: Text
+    reason: Text | None = None
 
 
 class Listed(_Event):
@@ -261,13 +295,15 @@ Event = Annotated[
     | Settlement
     | Withdrawal
     | WriteOff
-    | Note,
+    | Note
+    | SendIntent
+    | SendCancelled,
     Field(discriminator="kind"),
 ]
 EVENT_KINDS: tuple[str, ...] = (
     "reminder", "demand_letter", "final_notice", "listed", "unlisted", "payment",
     "promise_to_pay", "payment_plan", "dispute", "dispute_resolved", "hold", "release",
-    "settlement", "withdrawal", "write_off", "note",
+    "settlement", "withdrawal", "write_off", "note", "send_intent", "send_cancelled",
 )  # fmt: skip
 
 

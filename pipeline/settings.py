@@ -48,6 +48,18 @@ class RegistrySettings(BaseModel):
     company_contact_email: str = Field(
         "disputes@overdue.example", description="Where debtors write to dispute a listing."
     )
+    dunning_policy: str = Field(
+        "standard",
+        description="Dunning policy for cases that name none (pipeline/data/dunning_policies.yaml).",
+    )
+    dunning_from: str = Field(
+        "Overdue Collections <dunning@overdue.example>",
+        description="From of dunning e-mail when OVERDUE_SMTP_FROM is unset; its domain ends every Message-ID.",
+    )
+    dunning_pay_instructions: str = Field(
+        "Pay by bank transfer to the account shown on the invoice, quoting the case reference.",
+        description="How to pay, printed in every dunning message.",
+    )
 
     @field_validator("timezone")
     @classmethod

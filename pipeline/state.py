@@ -24,6 +24,8 @@ from .records import (
     PromiseToPay,
     Release,
     Reminder,
+    SendCancelled,
+    SendIntent,
     Settlement,
     Unlisted,
     Withdrawal,
@@ -82,6 +84,8 @@ class CaseState:
     last_event_on: date | None
     promise_until: date | None
     plan_defaulted: bool
+    ambiguous_sends: tuple[SendIntent, ...] = ()
+    """Send intents with neither a sent record (same message_id) nor a cancellation."""
 
     @property
     def is_listed(self) -> bool:
@@ -111,11 +115,15 @@ def derive_state(case: Case, as_of: date) -> CaseState:
     paid_at_plan = Decimal(0)
     promise_until: date | None = None
     last: date | None = None
+    open_intents: dict[str, SendIntent] = {}
 
     for event in case.events:
         if event.date > as_of:
             break  # future-dated events have not happened yet
         last = event.date
+        message_id = getattr(event, "message_id", None)
+        if message_id is not None and not isinstance(event, SendIntent):
+            open_intents.pop(message_id, None)  # the sent record, or its cancellation
         match event:
             case Reminder():
                 level = max(level, event.level)
@@ -153,6 +161,10 @@ def derive_state(case: Case, as_of: date) -> CaseState:
                 terminal = Status.withdrawn
             case WriteOff():
                 terminal = Status.written_off
+            case SendIntent():
+                open_intents[event.message_id] = event
+            case SendCancelled():
+                pass
 
     balance = max(principal - paid, Decimal(0))
     plan_defaulted = False
@@ -198,4 +210,5 @@ def derive_state(case: Case, as_of: date) -> CaseState:
         last_event_on=last,
         promise_until=promise_until if promise_until and promise_until >= as_of else None,
         plan_defaulted=plan_defaulted,
+        ambiguous_sends=tuple(open_intents.values()),
     )

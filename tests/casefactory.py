@@ -89,7 +89,9 @@ def _scalar(value: Any) -> str:
     text = str(value)
     if _PLAIN_DATE.match(text):
         return text  # dates are plain in real files
-    return json.dumps(text, ensure_ascii=False)
+    quoted = json.dumps(text, ensure_ascii=False)
+    # YAML folds raw line breaks (NEL, U+2028...) inside quotes; escape them so they survive.
+    return re.sub(r"[\x80-\x9f\u2028\u2029]", lambda m: f"\\u{ord(m.group()):04x}", quoted)
 
 
 def _emit(value: Any, indent: int, lines: list[str]) -> None:
