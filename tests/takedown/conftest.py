@@ -35,3 +35,16 @@ def copy_sample(root: Path) -> RegistrySettings:
 @pytest.fixture
 def sample(tmp_path: Path) -> RegistrySettings:
     return copy_sample(tmp_path)
+
+
+def write_conf(root: Path) -> Path:
+    """A pelicanconf.py for `overdue --conf`: the sample settings with a fixed today."""
+    conf = root / "pelicanconf.py"
+    text = (REPO / "pelicanconf.py").read_text("utf-8")
+    conf.write_text(
+        text + f'\nOVERDUE["as_of"] = "{AS_OF.isoformat()}"\n'
+        f'OVERDUE["content_dir"] = {str(root / "content" / "debts")!r}\n'
+        f'OVERDUE["pages_dir"] = {str(root / "content" / "pages")!r}\n',
+        "utf-8",
+    )
+    return conf
