@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import casecommands as cc
-from pipeline.casefile import EventRejected
 from pipeline.casecommands import CommandRefused
+from pipeline.casefile import EventRejected
 from pipeline.cli import main
 from pipeline.records import load_case
 from pipeline.state import Status
