@@ -94,50 +94,71 @@ def _inside(root: Path, relative: str) -> Path:
     return target
 
 
+def _files_present(output_dir: Path) -> set[str]:
+    """Every file and symlink under output/, as relative POSIX paths (links not followed)."""
+    present: set[str] = set()
+    for folder, dirnames, filenames in os.walk(output_dir):
+        base = Path(folder)
+        links = [d for d in dirnames if (base / d).is_symlink()]
+        for name in [*filenames, *links]:
+            present.add((base / name).relative_to(output_dir).as_posix())
+    return present
+
+
+def _replace_atomically(target: Path, body: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_bytes(body)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write_output(output_dir: Path, pages: list[Page], as_of: date) -> BuildResult:
-    """Write pages whose bytes changed, delete what the last build wrote and this one didn't."""
+    """Write pages whose bytes changed and delete every other file in output/.
+
+    The bytes on disk decide, never the previous manifest: an interrupted build may have
+    rewritten a file, left a temp file or a truncated manifest behind, and any of those
+    could keep a taken-down case in output/. So every file this build did not produce is
+    stale, whether or not a manifest remembers writing it.
+    """
     result = BuildResult(pages=len(pages))
     output_dir.mkdir(parents=True, exist_ok=True)
-    previous = read_manifest(output_dir)
     files: dict[str, dict[str, object]] = {}
     for page in pages:
-        if page.path in files:
+        if page.path in files or page.path == MANIFEST_NAME:
             raise ValueError(f"two pages want the same output path {page.path}")
         digest = _sha256(page.body)
         files[page.path] = {"sha256": digest, "bytes": len(page.body), "cases": list(page.cases)}
         target = _inside(output_dir, page.path)
-        if previous.get(page.path, {}).get("sha256") == digest and target.is_file():
+        if target.is_file() and not target.is_symlink() and target.read_bytes() == page.body:
             continue
-        if target.is_file() and target.read_bytes() == page.body:
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(page.body)
-        os.replace(tmp, target)
+        _replace_atomically(target, page.body)
         result.written.append(page.path)
-    for stale in sorted(set(previous) - set(files)):
-        target = _inside(output_dir, stale)
-        if target.is_file():
-            target.unlink()
-            result.deleted.append(stale)
-        _prune_empty_dirs(target.parent, output_dir)
+    for stale in sorted(_files_present(output_dir) - set(files) - {MANIFEST_NAME}):
+        target = output_dir / stale
+        target.unlink()
+        result.deleted.append(stale)
+    _remove_empty_dirs(output_dir)
     manifest = {"version": MANIFEST_VERSION, "files": dict(sorted(files.items()))}
     body = json.dumps(manifest, indent=1, sort_keys=True).encode()
     manifest_path = output_dir / MANIFEST_NAME
     if not manifest_path.is_file() or manifest_path.read_bytes() != body:
-        manifest_path.write_bytes(body)
+        _replace_atomically(manifest_path, body)
     return result
 
 
-def _prune_empty_dirs(directory: Path, root: Path) -> None:
-    root = root.resolve()
-    directory = directory.resolve()
-    while directory != root and directory.is_relative_to(root):
-        try:
-            directory.rmdir()
-        except OSError:
-            return
-        directory = directory.parent
+def _remove_empty_dirs(root: Path) -> None:
+    """Directories left empty by deletions go too (a bare /cases/x/ is a trace)."""
+    for folder, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
+        path = Path(folder)
+        if path != root and not path.is_symlink():
+            try:
+                path.rmdir()
+            except OSError:
+                continue
 
 
 def render_site(

@@ -38,21 +38,37 @@ def _scalar_text(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def _event_text(event: Mapping[str, Any], flow: bool, dash_column: int) -> list[str]:
+def _event_text(
+    event: Mapping[str, Any], flow: bool, dash_column: int, quote_keys: bool = False
+) -> list[str]:
     items = [(k, v) for k, v in event.items() if v is not None]
     pad = " " * dash_column
+
+    def key(name: str) -> str:
+        return json.dumps(name) if quote_keys else name
+
+    def value(name: str, raw: Any) -> str:
+        return raw if name == "kind" and not quote_keys else _scalar_text(raw)
+
     if flow:
-        body = ", ".join(f"{k}: {v if k == 'kind' else _scalar_text(v)}" for k, v in items)
+        body = ", ".join(f"{key(k)}: {value(k, v)}" for k, v in items)
         return [f"{pad}- {{{body}}}"]
     lines = []
-    for index, (key, value) in enumerate(items):
+    for index, (name, raw) in enumerate(items):
         lead = f"{pad}- " if index == 0 else f"{pad}  "
-        lines.append(f"{lead}{key}: {value if key == 'kind' else _scalar_text(value)}")
+        lines.append(f"{lead}{key(name)}: {value(name, raw)}")
     return lines
 
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
+
+
+_EVENTS_KEY = re.compile(r"""^(events|"events"|'events')\s*:""")
+
+
+def _is_item(stripped: str) -> bool:
+    return stripped == "-" or stripped.startswith("- ")
 
 
 def render_appended(raw: bytes, event: Mapping[str, Any]) -> bytes:
@@ -65,22 +81,19 @@ def render_appended(raw: bytes, event: Mapping[str, Any]) -> bytes:
     text = (raw[len(_BOM) :] if bom else raw).decode("utf-8")
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines()
-    events_at = next(
-        (
-            i
-            for i, line in enumerate(lines)
-            if re.match(r"""^(events|"events"|'events')\s*:""", line)
-        ),
-        None,
-    )
+    events_at = next((i for i, line in enumerate(lines) if _EVENTS_KEY.match(line)), None)
     if events_at is None:
         lines = [*lines, "events:", *_event_text(event, flow=True, dash_column=2)]
     else:
         head = lines[events_at]
+        quote_keys = head[0] in "\"'"
         after_colon = head.split(":", 1)[1].split("#", 1)[0].strip()
         if after_colon == "[]":
-            lines[events_at] = "events:"
-            lines[events_at + 1 : events_at + 1] = _event_text(event, flow=True, dash_column=2)
+            key_part, _, rest = head.partition(":")
+            lines[events_at] = (key_part + ":" + rest.replace("[]", "", 1)).rstrip()
+            lines[events_at + 1 : events_at + 1] = _event_text(
+                event, flow=True, dash_column=2, quote_keys=quote_keys
+            )
         elif after_colon:
             raise EventRejected("events must be a block list (one '- ' item per line) to append to")
         else:
@@ -91,9 +104,11 @@ def render_appended(raw: bytes, event: Mapping[str, Any]) -> bytes:
                 stripped = line.strip()
                 if not stripped or stripped.startswith("#"):
                     continue
-                if _indent(line) == 0:
+                # An item may sit at the key's own column (an "indentless" sequence,
+                # PyYAML's default); any other line at column 0 is the next key.
+                if _indent(line) == 0 and not _is_item(stripped):
                     break
-                if stripped.startswith("- ") and (
+                if _is_item(stripped) and (
                     last_item is None or _indent(line) == _indent(lines[last_item])
                 ):
                     last_item = index
@@ -103,7 +118,9 @@ def render_appended(raw: bytes, event: Mapping[str, Any]) -> bytes:
             else:
                 insert_at, dash = end + 1, _indent(lines[last_item])
                 flow = lines[last_item].strip().startswith("- {")
-            lines[insert_at:insert_at] = _event_text(event, flow=flow, dash_column=dash)
+            lines[insert_at:insert_at] = _event_text(
+                event, flow=flow, dash_column=dash, quote_keys=quote_keys
+            )
     body = (newline.join(lines) + newline).encode("utf-8")
     return (_BOM + body) if bom else body
 

@@ -230,3 +230,7 @@ def docs(write: Path | None) -> None:
 from .cli_dunning import register as _reg_dunning  # noqa: E402
 
 _reg_dunning(main)
+
+from .cli_cases import register as _reg_cases  # noqa: E402
+
+_reg_cases(main)
