@@ -6,7 +6,12 @@ from datetime import date
 
 import pytest
 
-from pipeline.limitation import LimitationTableInvalid, limitation_period, limitation_table, parse_table
+from pipeline.limitation import (
+    LimitationTableInvalid,
+    limitation_period,
+    limitation_table,
+    parse_table,
+)
 from pipeline.records import load_case
 from pipeline.rules import assess
 from pipeline.settings import RegistrySettings

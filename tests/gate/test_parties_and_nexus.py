@@ -20,11 +20,31 @@ GOOD_IBAN_GB = "GB29 NWBK 6016 1331 9268 19"
 @pytest.mark.parametrize(
     ("change", "needle", "after", "code"),
     [
-        ({"debtor.addresses": [{"label": "warehouse", "country": "DE"}]}, "country:", "addresses:", "DE"),
-        ({"debtor.addresses": [{"country": "ES", "region": "CN"}]}, "region:", "addresses:", "ES-CN"),
+        (
+            {"debtor.addresses": [{"label": "warehouse", "country": "DE"}]},
+            "country:",
+            "addresses:",
+            "DE",
+        ),
+        (
+            {"debtor.addresses": [{"country": "ES", "region": "CN"}]},
+            "region:",
+            "addresses:",
+            "ES-CN",
+        ),
         ({"debtor.parent": {"name": "Mutter GmbH", "country": "de"}}, "country:", "parent:", "DE"),
-        ({"debtor.branches": [{"name": "Testbed SARL", "country": "FR", "region": "FR-974"}]}, "region:", "branches:", "FR-974"),
-        ({"debtor.branches": [{"name": "Testbed UK Ltd", "country": "UK"}]}, "country:", "branches:", "GB"),
+        (
+            {"debtor.branches": [{"name": "Testbed SARL", "country": "FR", "region": "FR-974"}]},
+            "region:",
+            "branches:",
+            "FR-974",
+        ),
+        (
+            {"debtor.branches": [{"name": "Testbed UK Ltd", "country": "UK"}]},
+            "country:",
+            "branches:",
+            "GB",
+        ),
         ({"creditor.country": "GB", "creditor.region": "NIR"}, "region:", "creditor:", "GB-NIR"),
     ],
 )
@@ -45,7 +65,9 @@ def test_region_must_belong_to_its_country(gate: Gate) -> None:
 
 
 def test_block_cannot_be_attested_away(gate: Gate) -> None:
-    data = case_dict(**{"debtor.parent": {"name": "Mutter GmbH", "country": "DE"}, "gdpr_review": REVIEW})
+    data = case_dict(
+        **{"debtor.parent": {"name": "Mutter GmbH", "country": "DE"}, "gdpr_review": REVIEW}
+    )
     assert problems_of(gate.check(data), "jurisdiction")
 
 
@@ -62,7 +84,7 @@ def test_review_attestation_must_be_in_force_and_in_scope(gate: Gate) -> None:
 
 def test_gdpr_review_needs_date_reviewer_and_reason(gate: Gate) -> None:
     data = case_dict(gdpr_review={"date": "2026-11-01", "reviewer": "Rita Reviewer"})
-    with pytest.raises(RecordInvalid, match="gdpr_review.reason: missing required field 'reason'"):
+    with pytest.raises(RecordInvalid, match=r"gdpr_review\.reason: missing required field 'reason'"):
         load_case(gate.write(data))
 
 
@@ -128,7 +150,11 @@ def test_domains_outside_scope_are_not_signals(host: str) -> None:
         ({"debtor.contacts.0.phone": "+590 590 27 12 34"}, "phone:", "contacts:"),
         ({"debtor.contacts.0.email": "ap@testbed.eu"}, "email:", "contacts:"),
         ({"debtor.website": "https://testbed.fr/"}, "website:", "debtor:"),
-        ({"creditor.contacts": [{"name": "Ines Ibarra", "email": "ines@creditor.es"}]}, "email:", "creditor:"),
+        (
+            {"creditor.contacts": [{"name": "Ines Ibarra", "email": "ines@creditor.es"}]},
+            "email:",
+            "creditor:",
+        ),
     ],
 )
 def test_signal_fails_check_unless_attested(

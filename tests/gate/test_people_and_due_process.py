@@ -22,7 +22,9 @@ def test_natural_person_entities_fail_check(gate: Gate, entity: str) -> None:
     assert problem.location.line == line_of(case_yaml(data), "entity:")
 
 
-@pytest.mark.parametrize("name", ["Pat Doe dba Doe Plumbing", "Pat Doe d/b/a Doe Plumbing LLC", "Doe Ltd t/a Quick Fix"])
+@pytest.mark.parametrize(
+    "name", ["Pat Doe dba Doe Plumbing", "Pat Doe d/b/a Doe Plumbing LLC", "Doe Ltd t/a Quick Fix"]
+)
 def test_trade_names_of_people_fail_check(gate: Gate, name: str) -> None:
     data = case_dict(**{"debtor.name": name})
     (problem,) = problems_of(gate.check(data), "business_debtor")
@@ -43,15 +45,58 @@ SUMMARY = "Goods were delivered.\nCasey Canary confirmed receipt by phone.\nStil
     ("change", "field", "needle", "kind"),
     [
         ({"summary": SUMMARY}, "summary", "Casey Canary confirmed", "name"),
-        ({"summary": "Unpaid.\nWrite to CASEY.CANARY@testbed.example.\n"}, "summary", "CASEY.CANARY", "e-mail"),
-        ({"summary": "Unpaid.\n\nCall (512) 555-0100 for details.\n"}, "summary", "555-0100", "phone"),
+        (
+            {"summary": "Unpaid.\nWrite to CASEY.CANARY@testbed.example.\n"},
+            "summary",
+            "CASEY.CANARY",
+            "e-mail",
+        ),
+        (
+            {"summary": "Unpaid.\n\nCall (512) 555-0100 for details.\n"},
+            "summary",
+            "555-0100",
+            "phone",
+        ),
         ({"summary": "Canary, Casey signed for it.\n"}, "summary", "Canary, Casey", "name"),
-        ({"claim.invoices.0.description": "Widgets for Casey Canary"}, "claim.invoices.0.description", "Widgets for", "name"),
-        ({"claim.contract.title": "Agreement with casey canary"}, "claim.contract.title", "Agreement with", "name"),
-        ({"claim.contract.clause": "Call +1 512 555 0100"}, "claim.contract.clause", "Call +1", "phone"),
-        ({"creditor.description": "Casey Canary's supplier", "creditor.display": "anonymous"}, "creditor.description", "supplier", "name"),
-        ({"creditor.contacts": [{"name": "Olga Owner"}], "summary": "Olga Owner chased it.\n"}, "summary", "Olga Owner chased", "name"),
-        ({"gdpr_review": {"date": "2026-11-01", "reviewer": "Rita Reviewer", "reason": "ok"}, "summary": "Rita Reviewer agreed.\n"}, "summary", "Rita Reviewer agreed", "name"),
+        (
+            {"claim.invoices.0.description": "Widgets for Casey Canary"},
+            "claim.invoices.0.description",
+            "Widgets for",
+            "name",
+        ),
+        (
+            {"claim.contract.title": "Agreement with casey canary"},
+            "claim.contract.title",
+            "Agreement with",
+            "name",
+        ),
+        (
+            {"claim.contract.clause": "Call +1 512 555 0100"},
+            "claim.contract.clause",
+            "Call +1",
+            "phone",
+        ),
+        (
+            {"creditor.description": "Casey Canary's supplier", "creditor.display": "anonymous"},
+            "creditor.description",
+            "supplier",
+            "name",
+        ),
+        (
+            {"creditor.contacts": [{"name": "Olga Owner"}], "summary": "Olga Owner chased it.\n"},
+            "summary",
+            "Olga Owner chased",
+            "name",
+        ),
+        (
+            {
+                "gdpr_review": {"date": "2026-11-01", "reviewer": "Rita Reviewer", "reason": "ok"},
+                "summary": "Rita Reviewer agreed.\n",
+            },
+            "summary",
+            "Rita Reviewer agreed",
+            "name",
+        ),
     ],
 )
 def test_private_contact_in_public_text_fails_naming_field_and_line(
@@ -61,11 +106,16 @@ def test_private_contact_in_public_text_fails_naming_field_and_line(
     text = case_yaml(data)
     summary = data.get("summary", "")
     if "\n" in summary:  # written as operators do: a block scalar, one line per line
-        block = "summary: |\n" + "".join(f"  {line}\n" if line else "\n" for line in summary[:-1].split("\n"))
-        text = "\n".join(
-            block.rstrip("\n") if line.startswith("summary:") else line
-            for line in text.splitlines()
-        ) + "\n"
+        block = "summary: |\n" + "".join(
+            f"  {line}\n" if line else "\n" for line in summary[:-1].split("\n")
+        )
+        text = (
+            "\n".join(
+                block.rstrip("\n") if line.startswith("summary:") else line
+                for line in text.splitlines()
+            )
+            + "\n"
+        )
         assert block in text
     (problem,) = problems_of(gate.check(data, text), "private_text")
     assert problem.message.startswith(f"private_text: {field} contains the {kind} of ")
@@ -176,7 +226,9 @@ def test_min_amount_settings_merge_and_validate() -> None:
         ({"claim.contract.signed": "2026-03-02"}, "after the first invoice"),
     ],
 )
-def test_evidence_needs_a_contract_reference(gate: Gate, changes: dict[str, Any], reason: str) -> None:
+def test_evidence_needs_a_contract_reference(
+    gate: Gate, changes: dict[str, Any], reason: str
+) -> None:
     result = _rule(gate, case_dict(**changes), "evidence")
     assert result.verdict == "fail" and reason in result.reason
 

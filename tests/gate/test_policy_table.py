@@ -128,7 +128,9 @@ def test_subdivision_row_refused_as_region(gate: Gate, row) -> None:  # type: ig
         _expect(gate, row, data, needle="region:", after="debtor:")
         data = case_dict(**{"creditor.country": country, "creditor.region": written})
         _expect(gate, row, data, needle="region:", after="creditor:")
-        text = _unquote(case_yaml(us_free(**{"debtor.country": country, "debtor.region": written})), written)
+        text = _unquote(
+            case_yaml(us_free(**{"debtor.country": country, "debtor.region": written})), written
+        )
         _expect(gate, row, text=text, needle="region:", after="debtor:")
 
 
@@ -139,7 +141,9 @@ REVIEW_ROWS = [r for r in COUNTRY_ROWS if r.policy == "review"]
 def test_review_row_passes_only_with_a_dated_attestation(gate: Gate, row) -> None:  # type: ignore[no-untyped-def]
     data = us_free(**{"debtor.country": row.code})
     _expect(gate, row, data, needle="country:", after="debtor:")
-    cleared = us_free(**{"debtor.country": row.code, "gdpr_review": {**REVIEW, "scope": [row.code]}})
+    cleared = us_free(
+        **{"debtor.country": row.code, "gdpr_review": {**REVIEW, "scope": [row.code]}}
+    )
     registry = gate.check(cleared)
     assert registry.problems == []
     result = next(r for r in registry.assessments[0].results if r.rule == "jurisdiction")
