@@ -121,8 +121,10 @@ def _location(doc: SourceDocument, key: PathKey, text: str, offset: int) -> Loca
     start = doc.locate(key)
     if "\n" not in text:
         return start
-    # Only block scalars (`|`, `>`) hold several lines here; their text starts on the line
-    # after the indicator. The column inside the block is not known (indentation is gone).
+    # Multi-line public text is written as a block scalar (`|`, `>`), whose text starts on
+    # the line after the indicator. (A quoted scalar with escaped newlines would be pointed
+    # at a later line than it sits on; the field name in the message stays right.) The
+    # column inside the block is not known: the indentation is gone.
     return Location(start.path, start.line + 1 + text[:offset].count("\n"), 1)
 
 
