@@ -84,7 +84,9 @@ def test_review_attestation_must_be_in_force_and_in_scope(gate: Gate) -> None:
 
 def test_gdpr_review_needs_date_reviewer_and_reason(gate: Gate) -> None:
     data = case_dict(gdpr_review={"date": "2026-11-01", "reviewer": "Rita Reviewer"})
-    with pytest.raises(RecordInvalid, match=r"gdpr_review\.reason: missing required field 'reason'"):
+    with pytest.raises(
+        RecordInvalid, match=r"gdpr_review\.reason: missing required field 'reason'"
+    ):
         load_case(gate.write(data))
 
 
