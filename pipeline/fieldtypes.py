@@ -189,6 +189,22 @@ def _email(value: Any) -> Any:
     return value
 
 
+def _iban(value: Any) -> Any:
+    """ISO 13616: country, check digits, account; spaces allowed; mod-97 must hold."""
+    value = _single_line(value)
+    if not isinstance(value, str):
+        raise ValueError('an IBAN is a quoted string such as "DE89 3704 0044 0532 0130 00"')
+    compact = value.replace(" ", "").upper()
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", compact):
+        raise ValueError(f"{value!r} is not an IBAN (country, two check digits, account)")
+    if pycountry.countries.get(alpha_2=compact[:2]) is None:
+        raise ValueError(f"{compact[:2]!r} is not an ISO 3166-1 country, so {value!r} is no IBAN")
+    digits = "".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4])
+    if int(digits) % 97 != 1:
+        raise ValueError(f"{value!r} fails the IBAN check digits; look for a typo")
+    return compact
+
+
 Text = Annotated[str, BeforeValidator(_single_line), Field(min_length=1, max_length=300)]
 Identifier = Annotated[str, BeforeValidator(_single_line), Field(min_length=1, max_length=64)]
 LongText = Annotated[str, BeforeValidator(_multiline), Field(max_length=20_000)]
@@ -220,4 +236,5 @@ Region = Annotated[str, BeforeValidator(_code), AfterValidator(_region)]
 Currency = Annotated[str, BeforeValidator(_code), AfterValidator(_currency)]
 Url = Annotated[str, BeforeValidator(_url)]
 Email = Annotated[str, BeforeValidator(_email)]
+Iban = Annotated[str, BeforeValidator(_iban)]
 Phone = Annotated[str, BeforeValidator(_single_line), Field(pattern=r"^\+[0-9 ()-]{6,24}$")]

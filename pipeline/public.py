@@ -12,9 +12,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import pycountry
 from pydantic import BaseModel, ConfigDict
 
+from .errors import BuildRefused, Problem
 from .fieldtypes import currency_exponent
 from .markup import plain_text, render_summary
-from .rules import Assessment
+from .rules import Assessment, hard_gate_failures
 from .slugs import slugify
 
 ENTITY_LABELS = {
@@ -107,6 +108,20 @@ def project(assessment: Assessment, company_slug: str | None = None) -> PublicCa
     """Build the public view of a case the gate has passed. Refuses any other case."""
     if not assessment.public or assessment.check_failures:
         raise ValueError(f"case {assessment.case.case} is not public")
+    # Defence in depth: judge rules 1 and 2 again from the record itself, so a blocked
+    # party never reaches a page even if `check` was skipped or the verdict was forged.
+    refusals = hard_gate_failures(assessment.case, assessment.doc, assessment.state.as_of)
+    if refusals:
+        raise BuildRefused(
+            [
+                Problem(
+                    r.location or assessment.doc.locate(()),
+                    f"refusing to publish {assessment.case.case}: {r.rule}: {r.reason}",
+                    rule=r.rule,
+                )
+                for r in refusals
+            ]
+        )
     case, state = assessment.case, assessment.state
     debtor, creditor = case.debtor, case.creditor
     slug = company_slug or debtor.slug or slugify(debtor.name)

@@ -25,6 +25,7 @@ from .fieldtypes import (
     Currency,
     Email,
     Flag,
+    Iban,
     Identifier,
     IsoDate,
     LongText,
@@ -71,6 +72,54 @@ class Contact(Record):
     phone: Phone | None = Field(None, description="PRIVATE. International format, +CC ...")
 
 
+class _Placed(Record):
+    """A party or place with `country` and `region`: a bare region (CN) gets its country prefix."""
+
+    @field_validator("region", check_fields=False)
+    @classmethod
+    def _qualify_region(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if value is not None and "-" not in value and country:
+            return f"{country}-{value}"
+        return value
+
+
+class Address(_Placed):
+    """PRIVATE. Another place where the party is established; checked by the gate."""
+
+    label: Text | None = Field(None, description='What the address is, e.g. "warehouse".')
+    city: Text | None = None
+    country: Country = Field(description="ISO 3166-1 alpha-2 code.")
+    region: Region | None = Field(None, description="ISO 3166-2 code, e.g. ES-CN.")
+
+
+class RelatedCompany(_Placed):
+    """PRIVATE. A parent company or branch the record names; checked by the gate."""
+
+    name: OrgName
+    country: Country = Field(description="ISO 3166-1 alpha-2 code.")
+    region: Region | None = Field(None, description="ISO 3166-2 code.")
+
+
+class BankAccount(Record):
+    """PRIVATE. Where the debtor pays from; the IBAN country is a GDPR signal."""
+
+    iban: Iban
+    bank: Text | None = None
+
+
+class GdprReview(Record):
+    """PRIVATE. A dated attestation that a person reviewed a GDPR-adjacent case and cleared it."""
+
+    date: IsoDate = Field(description="When the review was made; it counts from this date.")
+    reviewer: PersonName = Field(description="Who reviewed (never published).")
+    reason: Text = Field(description="Why publication is lawful despite the signal.")
+    scope: list[Code] = Field(
+        default_factory=list,
+        description="Codes the review covers (e.g. JE, EU, GR); empty covers every finding.",
+    )
+
+
 class Debtor(Record):
     name: OrgName = Field(description="Registered legal name, exactly as registered.")
     entity: Annotated[Entity, Field(description="Legal form. Natural persons are refused.")]
@@ -85,6 +134,10 @@ class Debtor(Record):
         None, description="Overrides the company URL slug (to separate two debtors)."
     )
     contacts: list[Contact] = Field(default_factory=list, description="PRIVATE dunning recipients.")
+    addresses: list[Address] = Field(default_factory=list, description="PRIVATE other addresses.")
+    parent: RelatedCompany | None = Field(None, description="PRIVATE parent company.")
+    branches: list[RelatedCompany] = Field(default_factory=list, description="PRIVATE branches.")
+    bank_account: BankAccount | None = Field(None, description="PRIVATE paying account.")
 
     @field_validator("region")
     @classmethod
@@ -95,9 +148,12 @@ class Debtor(Record):
         return value
 
 
-class Creditor(Record):
+class Creditor(_Placed):
     name: OrgName = Field(description="Legal name; published only when display is named.")
     country: Country = Field(description="Where the creditor is established (GDPR Art. 3(1)).")
+    region: Region | None = Field(None, description="ISO 3166-2 code.")
+    vat_id: Identifier | None = Field(None, description="PRIVATE. An EU prefix is a GDPR signal.")
+    iban: Iban | None = Field(None, description="PRIVATE. Where the debt is paid to.")
     display: Annotated[Literal["named", "anonymous"], Code] = Field(
         "anonymous", description="named: show the creditor's name; anonymous: show description."
     )
@@ -319,6 +375,9 @@ class Case(Record):
     claim: Claim = Field(description="What is owed: currency, invoices, contract.")
     summary: LongText | None = Field(None, description="Public Markdown, sanitised on render.")
     dunning_policy: Identifier | None = Field(None, description="Named policy; default if absent.")
+    gdpr_review: GdprReview | None = Field(
+        None, description="PRIVATE. Dated attestation needed for review jurisdictions and signals."
+    )
     events: list[Event] = Field(
         default_factory=list, description="History, oldest first; appended by commands."
     )
@@ -383,18 +442,22 @@ def _consistency(case: Case, doc: SourceDocument) -> list[Problem]:
 
     if doc.path.stem != case.case:
         add(("case",), f"the file must be named {case.case}.yaml (it is {doc.path.name})")
-    for who in ("debtor", "creditor"):
-        party = getattr(case, who)
+    places: list[tuple[PathKey, Any]] = [(("debtor",), case.debtor), (("creditor",), case.creditor)]
+    places += [(("debtor", "addresses", i), a) for i, a in enumerate(case.debtor.addresses)]
+    places += [(("debtor", "branches", i), b) for i, b in enumerate(case.debtor.branches)]
+    if case.debtor.parent is not None:
+        places.append((("debtor", "parent"), case.debtor.parent))
+    for base, party in places:
         region = getattr(party, "region", None)
         if region is None:
-            if who == "debtor" and party.country == "US":
-                add((who, "country"), "a US debtor needs a region (state), e.g. region: US-TX")
+            if base == ("debtor",) and party.country == "US":
+                add(("debtor", "country"), "a US debtor needs a region (state), e.g. region: US-TX")
             continue
         full = region if "-" in region else f"{party.country}-{region}"
         if not full.startswith(party.country + "-"):
-            add((who, "region"), f"{region} is not a subdivision of {party.country}")
+            add((*base, "region"), f"{region} is not a subdivision of {party.country}")
         elif pycountry.subdivisions.get(code=full) is None:  # type: ignore[no-untyped-call]
-            add((who, "region"), f"{region} is not an ISO 3166-2 subdivision of {party.country}")
+            add((*base, "region"), f"{region} is not an ISO 3166-2 subdivision of {party.country}")
     exponent = currency_exponent(case.claim.currency)
     quantum = Decimal(1).scaleb(-exponent)
 

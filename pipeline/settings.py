@@ -14,9 +14,26 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import SettingsInvalid
+
+# Smallest listable balance per currency: roughly USD 100 in 2026, rounded to a figure an
+# operator would write on an invoice. A currency missing here (and without a DEFAULT entry
+# in OVERDUE["min_amount"]) is never listed: the gate fails closed rather than guess a rate.
+DEFAULT_MIN_AMOUNT: dict[str, Decimal] = {
+    code: Decimal(amount)
+    for code, amount in {
+        "USD": 100, "EUR": 100, "GBP": 100, "CHF": 100, "CAD": 150, "AUD": 150,
+        "NZD": 200, "SGD": 150, "HKD": 800, "CNY": 700, "TWD": 3000, "JPY": 15000,
+        "KRW": 150000, "INR": 9000, "IDR": 1600000, "MYR": 450, "THB": 3500, "PHP": 6000,
+        "VND": 2500000, "AED": 400, "SAR": 400, "ILS": 400, "TRY": 4000, "ZAR": 2000,
+        "MXN": 2000, "BRL": 600, "CLP": 95000, "COP": 400000, "PEN": 400, "SEK": 1000,
+        "NOK": 1000, "DKK": 700, "PLN": 400, "CZK": 2500, "HUF": 40000, "KWD": 30,
+        "BHD": 40, "OMR": 40, "JOD": 70, "TND": 300,
+    }.items()
+}  # fmt: skip
 
 
 class RegistrySettings(BaseModel):
@@ -41,8 +58,13 @@ class RegistrySettings(BaseModel):
         60, ge=0, description="A debt is listed only this many days past due."
     )
     min_amount: dict[str, Decimal] = Field(
-        default_factory=lambda: {"DEFAULT": Decimal(100)},
-        description="Smallest listable balance per currency; DEFAULT applies to others (in units).",
+        default_factory=lambda: dict(DEFAULT_MIN_AMOUNT),
+        description=(
+            "Smallest listable balance per ISO 4217 currency, in major units (about USD 100: "
+            "JPY 15000, KWD 30, ...). Entries given here extend or override the built-in table "
+            "(settings.DEFAULT_MIN_AMOUNT). A currency with no entry is never listed unless a "
+            "DEFAULT entry is given."
+        ),
     )
     max_listing_days: int = Field(365, ge=1, description="A listing older than this expires.")
     company_contact_email: str = Field(
@@ -76,8 +98,22 @@ class RegistrySettings(BaseModel):
             return self.as_of
         return datetime.now(ZoneInfo(self.timezone)).date()
 
-    def minimum_for(self, currency: str) -> Decimal:
-        return self.min_amount.get(currency, self.min_amount.get("DEFAULT", Decimal(100)))
+    @field_validator("min_amount")
+    @classmethod
+    def _merge_min_amount(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        merged = {**DEFAULT_MIN_AMOUNT}
+        for code, amount in value.items():
+            key = code.upper()
+            if key != "DEFAULT" and pycountry.currencies.get(alpha_3=key) is None:
+                raise ValueError(f"{code!r} is not an ISO 4217 currency code (or DEFAULT)")
+            if amount <= 0:
+                raise ValueError(f"the minimum for {code} must be greater than zero")
+            merged[key] = amount
+        return merged
+
+    def minimum_for(self, currency: str) -> Decimal | None:
+        """The smallest listable balance, or None when none is configured (never list)."""
+        return self.min_amount.get(currency, self.min_amount.get("DEFAULT"))
 
 
 def settings_from_mapping(values: dict[str, Any] | None) -> RegistrySettings:

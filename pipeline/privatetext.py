@@ -1,0 +1,140 @@
+"""Named people never reach a public page: private names, e-mails and phones in public text.
+
+The private fields (contacts of both parties, the reviewer of a GDPR attestation) are
+searched for in every text field that is or may be shown publicly. A hit names the field
+and the line where the text sits, so the operator can rewrite it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import phonenumbers
+
+from .errors import Location
+from .records import Case
+from .yamlsource import PathKey, SourceDocument
+
+_PHONE_RUN = re.compile(r"\+?\d[\d\s().\-/]{4,}\d")
+
+
+@dataclass(frozen=True)
+class PrivateValue:
+    kind: str  # "name", "e-mail" or "phone"
+    owner: str  # the private field it comes from, e.g. debtor.contacts.0
+    text: str
+
+
+@dataclass(frozen=True)
+class Leak:
+    field: str
+    location: Location
+    value: PrivateValue
+
+
+def public_text_fields(case: Case) -> Iterator[tuple[PathKey, str]]:
+    """Every text field that is, or could become, visible on the public site."""
+    yield ("debtor", "name"), case.debtor.name
+    if case.debtor.website:
+        yield ("debtor", "website"), case.debtor.website
+    if case.creditor.display == "named":
+        yield ("creditor", "name"), case.creditor.name
+    if case.creditor.description:
+        yield ("creditor", "description"), case.creditor.description
+    for i, invoice in enumerate(case.claim.invoices):
+        yield ("claim", "invoices", i, "number"), invoice.number
+        if invoice.description:
+            yield ("claim", "invoices", i, "description"), invoice.description
+    contract = case.claim.contract
+    if contract is not None:
+        for name in ("title", "clause", "reference"):
+            value = getattr(contract, name)
+            if value:
+                yield ("claim", "contract", name), value
+    if case.summary:
+        yield ("summary",), case.summary
+
+
+def private_values(case: Case) -> list[PrivateValue]:
+    found: list[PrivateValue] = []
+    for party in ("debtor", "creditor"):
+        for i, contact in enumerate(getattr(case, party).contacts):
+            owner = f"{party}.contacts.{i}"
+            found.append(PrivateValue("name", owner, contact.name))
+            if contact.email:
+                found.append(PrivateValue("e-mail", owner, contact.email))
+            if contact.phone:
+                found.append(PrivateValue("phone", owner, contact.phone))
+    if case.gdpr_review is not None:
+        found.append(PrivateValue("name", "gdpr_review", case.gdpr_review.reviewer))
+    return found
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text).casefold()
+
+
+def _name_patterns(name: str) -> list[re.Pattern[str]]:
+    words = _fold(name).split()
+    variants = [words]
+    if len(words) == 2:  # "Lee, Jordan" and "Lee Jordan"
+        variants.append([words[1] + ",", words[0]])
+        variants.append([words[1], words[0]])
+    return [
+        re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in v) + r"(?!\w)") for v in variants
+    ]
+
+
+def _phone_digits(phone: str) -> str:
+    try:
+        return str(phonenumbers.parse(phone, None).national_number)
+    except phonenumbers.NumberParseException:
+        return re.sub(r"\D", "", phone)
+
+
+def find_in(text: str, value: PrivateValue) -> int | None:
+    """The offset in `text` where the private value appears, or None."""
+    folded = text.casefold()
+    if value.kind == "name":
+        if len(value.text.strip()) < 2:
+            return None
+        for pattern in _name_patterns(value.text):
+            match = pattern.search(folded)
+            if match:
+                return match.start()
+        return None
+    if value.kind == "e-mail":
+        index = folded.find(value.text.casefold())
+        return index if index >= 0 else None
+    digits = _phone_digits(value.text)
+    if len(digits) < 6:
+        return None
+    for run in _PHONE_RUN.finditer(text):
+        if digits in re.sub(r"\D", "", run.group()):
+            return run.start()
+    return None
+
+
+def _location(doc: SourceDocument, key: PathKey, text: str, offset: int) -> Location:
+    start = doc.locate(key)
+    if "\n" not in text:
+        return start
+    # Multi-line public text is written as a block scalar (`|`, `>`), whose text starts on
+    # the line after the indicator. (A quoted scalar with escaped newlines would be pointed
+    # at a later line than it sits on; the field name in the message stays right.) The
+    # column inside the block is not known: the indentation is gone.
+    return Location(start.path, start.line + 1 + text[:offset].count("\n"), 1)
+
+
+def find_leaks(case: Case, doc: SourceDocument) -> list[Leak]:
+    values = private_values(case)
+    leaks: list[Leak] = []
+    for key, text in public_text_fields(case):
+        for value in values:
+            offset = find_in(text, value)
+            if offset is not None:
+                field = ".".join(str(k) for k in key)
+                leaks.append(Leak(field, _location(doc, key, text, offset), value))
+    return leaks
