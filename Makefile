@@ -42,7 +42,7 @@ test: $(VENV)/.installed-test lint
 	$(BIN)/pytest
 
 regen-golden: $(VENV)/.installed-test
-	$(BIN)/pytest tests/test_golden.py --regen-golden
+	$(BIN)/pytest tests/seo/test_golden.py --regen-golden
 
 publish: check
 	$(BIN)/pelican $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) --fatal warnings

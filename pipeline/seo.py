@@ -83,6 +83,8 @@ def case_graph(site_url: str, case: PublicCase) -> Any:
         "paymentDueDate": case.first_due.isoformat(),
         "paymentStatus": f"{SCHEMA}/PaymentPastDue",
     }
+    if case.summary_text:
+        invoice["description"] = case.summary_text
     if case.creditor_named:
         invoice["provider"] = {"@type": "Organization", "name": case.creditor_label}
     return graph(site_url, case_crumbs(case), debtor_organization(site_url, case), invoice)
