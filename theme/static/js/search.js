@@ -36,7 +36,10 @@ async function run(query) {
     const item = document.createElement("li");
     const link = document.createElement("a");
     link.href = result.url;
-    link.textContent = result.meta.title || result.url;
+    const kind = result.url.startsWith("/cases/")
+      ? ` — case ${result.url.split("/")[2].toUpperCase()}`
+      : " — all listings";
+    link.textContent = (result.meta.title || result.url) + kind;
     const excerpt = document.createElement("p");
     excerpt.append(...excerptNodes(result.excerpt));
     item.append(link, excerpt);
