@@ -8,7 +8,7 @@ CONFFILE := pelicanconf.py
 PUBLISHCONF := publishconf.py
 PORT ?= 8000
 
-.PHONY: html build check serve test lint publish bench clean regen-golden docs
+.PHONY: html build check serve test lint publish bench clean regen-golden docs audit audit-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ test: $(VENV)/.installed-test lint
 	$(BIN)/pytest
 
 regen-golden: $(VENV)/.installed-test
-	$(BIN)/pytest tests/test_golden.py --regen-golden
+	$(BIN)/pytest tests/seo/test_golden.py --regen-golden
 
 publish: check
 	$(BIN)/pelican $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) --fatal warnings
@@ -54,3 +54,25 @@ docs: $(VENV)/.installed
 
 clean:
 	rm -rf $(OUTPUTDIR) .pytest_cache .mypy_cache .ruff_cache
+
+# `make audit`: the real validators on the built site (see tools/audit.py). Installs its
+# tools on a fresh machine: Debian's chromium (apt-get, needs root or sudo), and
+# lighthouse@12.8.2 + vnu-jar from npm into .audit/ (gitignored). Java must be present.
+AUDIT_TOOLS := .audit
+LIGHTHOUSE_VERSION := 12.8.2
+VNU_VERSION := 26.9.27
+
+$(AUDIT_TOOLS)/.installed:
+	mkdir -p $(AUDIT_TOOLS)
+	cd $(AUDIT_TOOLS) && npm i -E --no-audit --no-fund lighthouse@$(LIGHTHOUSE_VERSION) vnu-jar@$(VNU_VERSION)
+	touch $@
+
+audit-tools: $(AUDIT_TOOLS)/.installed $(VENV)/.installed-test
+	@command -v java >/dev/null || { echo "make audit needs Java (for vnu.jar)"; exit 1; }
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y chromium; \
+	  else sudo apt-get update && sudo apt-get install -y chromium; fi; \
+	fi
+
+audit: audit-tools html
+	$(BIN)/python tools/audit.py --output $(OUTPUTDIR) --tools $(AUDIT_TOOLS) --chromium "$$(command -v chromium)"

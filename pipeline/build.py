@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,9 @@ from .errors import BuildRefused, Location, Problem
 from .public import PublicCase, project
 from .registry import Registry, load_registry
 from .render import Page, SiteRenderer, load_static_pages, site_pages
+from .search import search_index_pages
 from .settings import RegistrySettings
+from .site_extras import extra_outputs
 from .slugs import company_key, slugify
 
 MANIFEST_NAME = ".overdue-manifest.json"
@@ -168,14 +171,38 @@ def render_site(
     css = fingerprint_css(theme_dir)
     renderer = SiteRenderer(theme_dir, settings, "/" + css.path)
     pages = [css, *site_pages(renderer, cases, load_static_pages(settings.pages_dir))]
-    pages.extend(extra_pages(renderer, cases))
+    pages.extend(extra_pages(renderer, cases, pages, theme_dir))
+    pages.extend(search_index_pages(pages))
     return pages, cases
 
 
-def extra_pages(renderer: SiteRenderer, cases: list[PublicCase]) -> list[Page]:
-    """Non-HTML outputs (robots, sitemaps, feeds, open data). Extended by the SEO work."""
-    robots = f"User-agent: *\nAllow: /\nSitemap: {renderer.settings.site_url}/sitemap.xml\n"
-    return [Page("robots.txt", robots.encode())]
+def extra_pages(
+    renderer: SiteRenderer, cases: list[PublicCase], pages: list[Page], theme_dir: Path
+) -> list[Page]:
+    """Search and open-data pages, assets, robots, sitemaps, feed, open data (site_extras)."""
+    return extra_outputs(renderer, cases, pages, theme_dir)
+
+
+def rescan_into_manifest(
+    output_dir: Path, subdir: str, cases_for: Callable[[str, bytes], tuple[str, ...]] | None = None
+) -> list[str]:
+    """Record every file under output_dir/subdir in the manifest (for tools that write their
+    own files there); entries under subdir that no longer exist are dropped. Returns paths."""
+    manifest_path = output_dir / MANIFEST_NAME
+    files = read_manifest(output_dir)
+    root = _inside(output_dir, subdir)
+    prefix = subdir.strip("/") + "/"
+    files = {k: v for k, v in files.items() if not k.startswith(prefix)}
+    found: list[str] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []:
+        relative = path.relative_to(output_dir.resolve()).as_posix()
+        body = path.read_bytes()
+        cases = cases_for(relative, body) if cases_for else ()
+        files[relative] = {"sha256": _sha256(body), "bytes": len(body), "cases": list(cases)}
+        found.append(relative)
+    manifest = {"version": MANIFEST_VERSION, "files": dict(sorted(files.items()))}
+    manifest_path.write_bytes(json.dumps(manifest, indent=1, sort_keys=True).encode())
+    return found
 
 
 def build_site(

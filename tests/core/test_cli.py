@@ -84,7 +84,9 @@ def test_explain_json_contract(project: Path) -> None:
     )
     assert report["balance"] == "8000.00"
     assert all({"rule", "verdict", "reason"} <= set(rule) for rule in report["rules"])
-    assert {"jurisdiction", "business_debtor", "due_notice", "expiry"} <= {r["rule"] for r in report["rules"]}
+    assert {"jurisdiction", "business_debtor", "due_notice", "expiry"} <= {
+        r["rule"] for r in report["rules"]
+    }
 
 
 def test_explain_text_for_a_private_case(project: Path) -> None:

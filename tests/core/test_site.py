@@ -31,7 +31,12 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Registr
 
 
 def all_text(output: Path) -> str:
-    return "\n".join(p.read_text("utf-8") for p in sorted(output.rglob("*")) if p.is_file())
+    """Every file's readable forms (compressed search fragments unpacked), as one text."""
+    from ..takedown.leakscan import site_files
+
+    return "\n".join(
+        form.decode("utf-8", "replace") for _, forms in site_files(output) for form in forms
+    )
 
 
 def test_one_page_per_public_case(sample_site: tuple[Path, RegistrySettings]) -> None:
@@ -138,3 +143,19 @@ def test_pelican_build_via_plugin(tmp_path: Path) -> None:
     )  # fmt: skip
     assert (tmp_path / "output" / "cases" / "nwa-2025-001" / "index.html").is_file()
     assert not (tmp_path / "output" / "cases" / "kse-2026-025").exists()
+
+
+@pytest.mark.parametrize("public_cases", [0, 1])
+def test_build_with_few_or_no_public_cases(tmp_path: Path, public_cases: int) -> None:
+    """An empty registry (everything paid or taken down) still builds every page."""
+    content = tmp_path / "debts"
+    content.mkdir()
+    for name in ("KSE-2026-025", "OPH-2026-011", "NWA-2025-001")[: 2 + public_cases]:
+        shutil.copy(REPO / "content" / "debts" / f"{name}.yaml", content)
+    settings = RegistrySettings(
+        content_dir=content, pages_dir=REPO / "content" / "pages", as_of=AS_OF
+    )
+    result = build_site(settings, tmp_path / "output", REPO / "theme")
+    assert len(result.public_cases) == public_cases
+    assert (tmp_path / "output" / "index.html").is_file()
+    assert (tmp_path / "output" / "data" / "index.html").is_file()

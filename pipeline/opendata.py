@@ -1,0 +1,70 @@
+"""Open data: /data/registry.json and /data/registry.csv, public fields only.
+
+The column list below is the documentation: the /data/ page renders it, and the JSON
+carries it. Every value comes from `PublicCase`, which holds no private field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+from .public import PublicCase
+
+Column = tuple[str, str, Callable[[PublicCase, str], str]]
+
+
+def _invoice_numbers(case: PublicCase, site_url: str) -> str:
+    return " ".join(i.number for i in case.invoices)
+
+
+COLUMNS: tuple[Column, ...] = (
+    ("case_id", "Stable case identifier.", lambda c, _: c.case_id),
+    ("url", "Canonical URL of the case page.", lambda c, s: s + c.url),
+    ("debtor_name", "Registered legal name of the debtor company.", lambda c, _: c.debtor_name),
+    ("debtor_entity", "Legal form of the debtor.", lambda c, _: c.entity_label),
+    ("country", "Debtor's country, ISO 3166-1 alpha-2.", lambda c, _: c.country),
+    ("region", "Debtor's region, ISO 3166-2 (empty if none).", lambda c, _: c.region or ""),
+    ("website", "Debtor's website (empty if none).", lambda c, _: c.website or ""),
+    ("creditor", "The creditor's name, or a description if it is anonymous.", lambda c, _: c.creditor_label),
+    ("currency", "ISO 4217 currency of the claim.", lambda c, _: c.currency),
+    ("principal", "Total invoiced, decimal in currency units.", lambda c, _: str(c.principal)),
+    ("paid", "Paid so far, decimal in currency units.", lambda c, _: str(c.paid)),
+    ("balance", "Outstanding balance, decimal in currency units.", lambda c, _: str(c.balance)),
+    ("invoice_numbers", "Invoice numbers, space-separated.", _invoice_numbers),
+    ("first_due", "Earliest invoice due date, YYYY-MM-DD.", lambda c, _: c.first_due.isoformat()),
+    ("listed_on", "Date the debt was listed, YYYY-MM-DD.", lambda c, _: c.listed_on.isoformat()),
+    ("last_public_change", "Date anything shown about the case last changed, YYYY-MM-DD.",
+     lambda c, _: c.last_public_change.isoformat()),
+    ("summary", "The case summary as plain text.", lambda c, _: c.summary_text),
+)  # fmt: skip
+
+
+def column_docs() -> list[tuple[str, str]]:
+    return [(name, meaning) for name, meaning, _ in COLUMNS]
+
+
+def records(cases: list[PublicCase], site_url: str) -> list[dict[str, str]]:
+    ordered = sorted(cases, key=lambda c: c.case_id)
+    return [{name: value(case, site_url) for name, _, value in COLUMNS} for case in ordered]
+
+
+def registry_json(cases: list[PublicCase], site_url: str) -> bytes:
+    document: dict[str, Any] = {
+        "columns": [{"name": n, "description": d} for n, d in column_docs()],
+        "records": records(cases, site_url),
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def registry_csv(cases: list[PublicCase], site_url: str) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=[n for n, _, _ in COLUMNS], lineterminator="\r\n")
+    writer.writeheader()
+    for row in records(cases, site_url):
+        # A leading = + - @ makes spreadsheets run a formula; a quote mark defuses it.
+        writer.writerow({k: ("'" + v if v[:1] in "=+-@\t\r" and v else v) for k, v in row.items()})
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,73 @@
+"""Static search: a Pagefind index of case and company pages, as Pages for the manifest.
+
+Only pages with `data-pagefind-body` are given to Pagefind, and Pagefind indexes only
+that element, so listing chrome (navigation, footer, other listings) is never searchable.
+The index is written to a scratch directory and read back, so its files flow through the
+same Page list as everything else: the manifest lists them, stale ones are deleted, and
+unchanged ones are not rewritten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from pagefind.index import IndexConfig, PagefindIndex
+
+from .render import Page
+
+INDEX_DIR = "pagefind"
+BODY_MARKER = b"data-pagefind-body"
+
+
+def searchable(pages: Iterable[Page]) -> list[Page]:
+    return [p for p in pages if p.path.endswith(".html") and BODY_MARKER in p.body]
+
+
+def _url(page: Page) -> str:
+    return "/" + page.path.removesuffix("index.html")
+
+
+async def _index(pages: list[Page], scratch: Path) -> None:
+    config = IndexConfig(force_language="en", output_path=str(scratch))
+    async with PagefindIndex(config=config) as index:
+        for page in pages:
+            await index.add_html_file(content=page.body.decode("utf-8"), url=_url(page))
+        await index.write_files(output_path=str(scratch))
+
+
+def _fragment_url(body: bytes) -> str | None:
+    """Fragments are gzipped `pagefind_dcd` + JSON with the page URL."""
+    try:
+        raw = gzip.decompress(body)
+    except OSError:
+        return None
+    prefix = b"pagefind_dcd"
+    if raw.startswith(prefix):
+        raw = raw[len(prefix) :]
+    try:
+        url = json.loads(raw).get("url")
+    except (ValueError, AttributeError):
+        return None
+    return url if isinstance(url, str) else None
+
+
+def search_index_pages(pages: Iterable[Page]) -> list[Page]:
+    """Index the searchable pages with Pagefind; return its bundle as Pages under pagefind/."""
+    indexed = searchable(pages)
+    cases_by_url = {_url(p): p.cases for p in indexed}
+    with tempfile.TemporaryDirectory(prefix="overdue-pagefind-") as tmp:
+        scratch = Path(tmp) / INDEX_DIR
+        asyncio.run(_index(indexed, scratch))
+        bundle: list[Page] = []
+        for path in sorted(p for p in scratch.rglob("*") if p.is_file()):
+            body = path.read_bytes()
+            cases: tuple[str, ...] = ()
+            if path.parent.name == "fragment":
+                cases = cases_by_url.get(_fragment_url(body) or "", ())
+            bundle.append(Page(f"{INDEX_DIR}/{path.relative_to(scratch).as_posix()}", body, cases))
+    return bundle
