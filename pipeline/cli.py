@@ -211,3 +211,8 @@ def serve(port: int, output: Path) -> None:
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         click.echo(f"Serving {output} on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         server.serve_forever()
+
+
+from .cli_publish import register as _reg_publish  # noqa: E402
+
+_reg_publish(main)
