@@ -86,9 +86,11 @@ def make_clients(settings: PublishSettings) -> tuple[Any, Any]:
     session = boto3.session.Session(region_name=settings.region)
     config = client_config(settings)
     s3 = session.client("s3", endpoint_url=settings.endpoint_url, config=config)
+    # CloudFront is global: its API lives in us-east-1 whatever the bucket's region.
     cloudfront = session.client(
-        "cloudfront", endpoint_url=settings.cloudfront_endpoint_url, config=config
-    )
+        "cloudfront", region_name="us-east-1", endpoint_url=settings.cloudfront_endpoint_url,
+        config=config,
+    )  # fmt: skip
     return s3, cloudfront
 
 
