@@ -8,7 +8,7 @@ CONFFILE := pelicanconf.py
 PUBLISHCONF := publishconf.py
 PORT ?= 8000
 
-.PHONY: html build check serve test lint publish bench clean regen-golden
+.PHONY: html build check serve test lint publish bench bench-publish clean regen-golden
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ regen-golden: $(VENV)/.installed-test
 publish: check
 	$(BIN)/pelican $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) --fatal warnings
 	$(BIN)/overdue publish
+
+# Uploads and bytes for a one-case change: `overdue publish` vs `aws s3 sync` (awscli from PyPI).
+bench-publish: $(VENV)/.installed-test
+	@# awscli pins its own botocore: keep it in a venv of its own so it cannot change ours.
+	-test -x $(VENV)/awscli/bin/aws || { $(PYTHON) -m venv $(VENV)/awscli && $(VENV)/awscli/bin/pip install --quiet awscli; } || echo "awscli could not be installed; the bench reports it as unavailable"
+	$(BIN)/python bench/publish_bench.py
 
 clean:
 	rm -rf $(OUTPUTDIR) .pytest_cache .mypy_cache .ruff_cache
