@@ -39,6 +39,7 @@ from .publish import (
 from .publishconfig import PublishSettings
 
 MB = 1024 * 1024
+UNREADABLE: dict[str, Any] = {"version": 1, "files": {}, "unreadable": True}
 Progress = Callable[[str, str], None]  # (action, path): "upload", "delete", "invalidate"
 _AUTH_CODES = {
     "InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "ExpiredToken",
@@ -150,19 +151,34 @@ class Bucket:
         return paths
 
     def read_manifest(self) -> dict[str, Any] | None:
+        """The manifest object; None when missing; UNREADABLE when it exists but cannot be read.
+
+        It is only a cache of hashes, so a damaged one (a crash can leave the store unable
+        to serve it) is not fatal: hashes come from HEAD and the whole CDN is invalidated,
+        since the invalidation an interrupted run owed is unknown.
+        """
         try:
             body = self.s3.get_object(Bucket=self.name, Key=self.manifest_key)["Body"].read()
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            code = exc.response.get("Error", {}).get("Code")
+            if code in ("NoSuchKey", "404"):
                 return None
-            raise explain_aws_error(exc, f"reading s3://{self.name}/{self.manifest_key}") from None
+            if code in _AUTH_CODES or code == "NoSuchBucket":
+                raise explain_aws_error(
+                    exc, f"reading s3://{self.name}/{self.manifest_key}"
+                ) from None
+            return dict(UNREADABLE)
         except BotoCoreError as exc:
             raise explain_aws_error(exc, f"reading s3://{self.name}/{self.manifest_key}") from None
         try:
             manifest = json.loads(body)
         except ValueError:
-            return None  # unreadable: fall back to HEAD on every object
-        return manifest if isinstance(manifest, dict) and manifest.get("version") == 1 else None
+            return dict(UNREADABLE)
+        return (
+            manifest
+            if isinstance(manifest, dict) and manifest.get("version") == 1
+            else dict(UNREADABLE)
+        )
 
     def head_sha256(self, path: str) -> str | None:
         try:
@@ -190,8 +206,10 @@ class Bucket:
             with ThreadPoolExecutor(self.settings.workers) as pool:
                 for path, digest in zip(unknown, pool.map(self.head_sha256, unknown), strict=True):
                     hashes[path] = digest
-        pending = (manifest or {}).get("pending_invalidation", []) or []
-        return RemoteState(hashes, [str(p) for p in pending], manifest)
+        pending = [str(p) for p in (manifest or {}).get("pending_invalidation", []) or []]
+        if manifest is not None and manifest.get("unreadable"):
+            pending = ["/*"]
+        return RemoteState(hashes, pending, manifest)
 
     # ---- writing ---------------------------------------------------------------------
 

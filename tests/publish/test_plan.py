@@ -70,3 +70,9 @@ def test_takedown_removes_only_pages_that_show_no_other_case() -> None:
         "robots.txt": {"cases": []},
     }
     assert takedown_paths("A-1", manifest) == ["cases/a-1/index.html", "companies/acme/index.html"]
+
+
+def test_an_unreadable_manifest_object_owes_a_full_invalidation() -> None:
+    files = local(*SITE)
+    remote = RemoteState({p: f.sha256 for p, f in files.items()}, pending=["/*"])
+    assert plan(files, remote).invalidation_paths == ["/*"]
