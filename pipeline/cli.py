@@ -234,3 +234,7 @@ _reg_dunning(main)
 from .cli_cases import register as _reg_cases  # noqa: E402
 
 _reg_cases(main)
+
+from .cli_publish import register as _reg_publish  # noqa: E402
+
+_reg_publish(main)

@@ -9,15 +9,16 @@ unchanged ones are not rewritten.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
+import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from pagefind.index import IndexConfig, PagefindIndex
+from pagefind_bin import get_executable
 
+from .errors import OverdueError
 from .render import Page
 
 INDEX_DIR = "pagefind"
@@ -32,12 +33,28 @@ def _url(page: Page) -> str:
     return "/" + page.path.removesuffix("index.html")
 
 
-async def _index(pages: list[Page], scratch: Path) -> None:
-    config = IndexConfig(force_language="en", output_path=str(scratch))
-    async with PagefindIndex(config=config) as index:
-        for page in pages:
-            await index.add_html_file(content=page.body.decode("utf-8"), url=_url(page))
-        await index.write_files(output_path=str(scratch))
+class SearchIndexFailed(OverdueError):
+    """Pagefind could not index the site."""
+
+
+def _index(pages: list[Page], scratch: Path) -> None:
+    """Run the Pagefind binary over a scratch copy of the searchable pages.
+
+    The binary is ~70x faster than its Python API here (which waits on its service), and
+    it sees exactly the pages we give it, at their final URLs.
+    """
+    site = scratch.parent / "site"
+    for page in pages:
+        target = site / page.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(page.body)
+    command = [
+        str(get_executable()), "--site", str(site), "--output-path", str(scratch),
+        "--force-language", "en", "--quiet",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SearchIndexFailed(f"pagefind failed ({done.returncode}): {done.stderr.strip()}")
 
 
 def _fragment_url(body: bytes) -> str | None:
@@ -59,10 +76,12 @@ def _fragment_url(body: bytes) -> str | None:
 def search_index_pages(pages: Iterable[Page]) -> list[Page]:
     """Index the searchable pages with Pagefind; return its bundle as Pages under pagefind/."""
     indexed = searchable(pages)
+    if not indexed:
+        return []  # nothing public to search; Pagefind refuses an empty site
     cases_by_url = {_url(p): p.cases for p in indexed}
     with tempfile.TemporaryDirectory(prefix="overdue-pagefind-") as tmp:
         scratch = Path(tmp) / INDEX_DIR
-        asyncio.run(_index(indexed, scratch))
+        _index(indexed, scratch)
         bundle: list[Page] = []
         for path in sorted(p for p in scratch.rglob("*") if p.is_file()):
             body = path.read_bytes()
