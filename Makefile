@@ -48,5 +48,9 @@ publish: check
 	$(BIN)/pelican $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) --fatal warnings
 	$(BIN)/overdue publish
 
+# BENCH_ARGS="--large" adds N=100,000; "--sizes 1000" for a quick run. See bench/bench.py.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(OUTPUTDIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(OUTPUTDIR) .overdue-cache .pytest_cache .mypy_cache .ruff_cache
