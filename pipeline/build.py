@@ -39,6 +39,7 @@ class BuildResult:
     deleted: list[str] = field(default_factory=list)
     public_cases: list[str] = field(default_factory=list)
     case_page_bytes: dict[str, int] = field(default_factory=dict)
+    cache_stats: dict[str, int] = field(default_factory=dict)
 
 
 def assign_company_slugs(registry: Registry) -> dict[str, str]:
@@ -196,8 +197,10 @@ def build_site(
         pages, cases = render_site(
             registry, settings, theme_dir, cache.project, cache.renderer_factory(output_dir)
         )
-        cache.save()
     result = write_output(output_dir, pages, as_of)
+    if cache_dir is not None:
+        cache.save()
+        result.cache_stats = dict(cache.stats)
     result.public_cases = [c.case_id for c in cases]
     result.case_page_bytes = {
         p.cases[0]: len(p.body) for p in pages if p.path.startswith("cases/") and p.cases

@@ -48,13 +48,19 @@ def pipeline_version() -> str:
     """Hash of every source and data file of the package and the libraries that shape output."""
     from importlib.metadata import version
 
-    digest = hashlib.sha256(f"format {CACHE_FORMAT}".encode())
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".yaml", ".json"):
-            digest.update(str(path.relative_to(PACKAGE_DIR)).encode() + b"\0")
-            digest.update(path.read_bytes())
+    digest = hashlib.sha256(f"format {CACHE_FORMAT}\0{source_digest(PACKAGE_DIR)}".encode())
     for dist in ("pydantic", "pydantic-core", "jinja2", "markdown", "nh3", "pycountry", "pyyaml"):
         digest.update(f"{dist}={version(dist)}\0".encode())
+    return digest.hexdigest()
+
+
+def source_digest(package_dir: Path) -> str:
+    """Hash of the names and bytes of a package's source and data files."""
+    digest = hashlib.sha256()
+    for path in sorted(package_dir.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".yaml", ".json"):
+            digest.update(str(path.relative_to(package_dir)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
