@@ -112,9 +112,12 @@ def write_output(output_dir: Path, pages: list[Page], as_of: date) -> BuildResul
             raise ValueError(f"two pages want the same output path {page.path}")
         digest = _sha256(page.body)
         files[page.path] = {"sha256": digest, "bytes": len(page.body), "cases": list(page.cases)}
+        if (
+            previous.get(page.path, {}).get("sha256") == digest
+            and (output_dir / page.path).is_file()
+        ):
+            continue  # nothing is written, so the (costly) containment check can wait
         target = _inside(output_dir, page.path)
-        if previous.get(page.path, {}).get("sha256") == digest and target.is_file():
-            continue
         if target.is_file() and target.read_bytes() == page.body:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
