@@ -210,7 +210,7 @@ def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:
     for name, runs in times.items():
         median = statistics.median(s.seconds for s in runs)
         peak = max(s.peak_mb for s in runs)
-        ratio = "" if name == "ours" else f"ours is {median / ours:.1f}x faster"
+        ratio = "" if name == "ours" else f"ours runs at {median / ours:.2f}x its speed"
         label = f"{name} full build (median of {len(runs)}, paired)"
         steps.append(Step(label, median, peak, ratio))
     return steps
