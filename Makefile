@@ -48,6 +48,10 @@ publish: check
 	$(BIN)/pelican $(INPUTDIR) -o $(OUTPUTDIR) -s $(PUBLISHCONF) --fatal warnings
 	$(BIN)/overdue publish
 
+# BENCH_ARGS="--large" adds N=100,000; "--sizes 1000" for a quick run. See bench/bench.py.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+
 docs: $(VENV)/.installed
 	$(BIN)/overdue docs --write README.md
 	$(BIN)/overdue schema > schema/case.schema.json
@@ -59,7 +63,7 @@ bench-publish: $(VENV)/.installed-test
 	$(BIN)/python bench/publish_bench.py
 
 clean:
-	rm -rf $(OUTPUTDIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(OUTPUTDIR) .overdue-cache .pytest_cache .mypy_cache .ruff_cache
 
 # `make audit`: the real validators on the built site (see tools/audit.py). Installs its
 # tools on a fresh machine: Debian's chromium (apt-get, needs root or sudo), and

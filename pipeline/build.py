@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .errors import BuildRefused, Location, Problem
+from .errors import BuildRefused, Problem
 from .public import PublicCase, project
 from .registry import Registry, load_registry
 from .render import Page, SiteRenderer, load_static_pages, site_pages
+from .rules import Assessment
 from .search import search_index_pages
 from .settings import RegistrySettings
 from .site_extras import extra_outputs
@@ -27,6 +28,10 @@ from .slugs import company_key, slugify
 
 MANIFEST_NAME = ".overdue-manifest.json"
 MANIFEST_VERSION = 1
+
+# Hooks for the build cache (buildcache.py); the defaults are the plain, uncached build.
+Projector = Callable[[Assessment, str], PublicCase]
+RendererFactory = Callable[[Path, RegistrySettings, str], SiteRenderer]
 
 
 @dataclass
@@ -36,20 +41,21 @@ class BuildResult:
     deleted: list[str] = field(default_factory=list)
     public_cases: list[str] = field(default_factory=list)
     case_page_bytes: dict[str, int] = field(default_factory=dict)
+    cache_stats: dict[str, int] = field(default_factory=dict)
 
 
 def assign_company_slugs(registry: Registry) -> dict[str, str]:
     """Case id -> company slug. Two different companies on one slug stop the build."""
-    by_slug: dict[str, tuple[str, Location]] = {}
+    by_slug: dict[str, tuple[str, Assessment]] = {}
     slugs: dict[str, str] = {}
     problems: list[Problem] = []
     for assessment in registry.public:
         debtor = assessment.case.debtor
         slug = debtor.slug or slugify(debtor.name)
         key = company_key(debtor.name, debtor.country)
-        where = assessment.doc.locate(("debtor", "name"))
         if slug in by_slug and by_slug[slug][0] != key:
-            other = by_slug[slug][1]
+            where = assessment.doc.locate(("debtor", "name"))
+            other = by_slug[slug][1].doc.locate(("debtor", "name"))
             problems.append(
                 Problem(
                     where,
@@ -59,16 +65,16 @@ def assign_company_slugs(registry: Registry) -> dict[str, str]:
                 )
             )
             continue
-        by_slug.setdefault(slug, (key, where))
+        by_slug.setdefault(slug, (key, assessment))  # located only on a collision: it costs
         slugs[assessment.case.case] = slug
     if problems:
         raise BuildRefused(problems)
     return slugs
 
 
-def public_cases(registry: Registry) -> list[PublicCase]:
+def public_cases(registry: Registry, project_case: Projector = project) -> list[PublicCase]:
     slugs = assign_company_slugs(registry)
-    return [project(a, slugs[a.case.case]) for a in registry.public]
+    return [project_case(a, slugs[a.case.case]) for a in registry.public]
 
 
 def fingerprint_css(theme_dir: Path) -> Page:
@@ -165,11 +171,15 @@ def _remove_empty_dirs(root: Path) -> None:
 
 
 def render_site(
-    registry: Registry, settings: RegistrySettings, theme_dir: Path
+    registry: Registry,
+    settings: RegistrySettings,
+    theme_dir: Path,
+    project_case: Projector = project,
+    make_renderer: RendererFactory = SiteRenderer,
 ) -> tuple[list[Page], list[PublicCase]]:
-    cases = public_cases(registry)
+    cases = public_cases(registry, project_case)
     css = fingerprint_css(theme_dir)
-    renderer = SiteRenderer(theme_dir, settings, "/" + css.path)
+    renderer = make_renderer(theme_dir, settings, "/" + css.path)
     pages = [css, *site_pages(renderer, cases, load_static_pages(settings.pages_dir))]
     pages.extend(extra_pages(renderer, cases, pages, theme_dir))
     pages.extend(search_index_pages(pages))
@@ -206,15 +216,38 @@ def rescan_into_manifest(
 
 
 def build_site(
-    settings: RegistrySettings, output_dir: Path, theme_dir: Path, as_of: date | None = None
+    settings: RegistrySettings,
+    output_dir: Path,
+    theme_dir: Path,
+    as_of: date | None = None,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
 ) -> BuildResult:
-    """Check every record and build the site. Raises BuildRefused on any invalid record."""
+    """Check every record and build the site. Raises BuildRefused on any invalid record.
+
+    With `cache_dir`, unchanged case files and pages come from the build cache and a cold
+    cache is filled by worker processes; the output is byte-identical either way.
+    """
     as_of = as_of or settings.today()
-    registry = load_registry([settings.content_dir], settings, as_of)
-    if registry.problems:
-        raise BuildRefused(registry.problems)
-    pages, cases = render_site(registry, settings, theme_dir)
+    if cache_dir is None:
+        registry = load_registry([settings.content_dir], settings, as_of)
+        if registry.problems:
+            raise BuildRefused(registry.problems)
+        pages, cases = render_site(registry, settings, theme_dir)
+    else:
+        from .buildcache import BuildCache
+
+        cache = BuildCache(cache_dir, workers)
+        registry = cache.load_registry([settings.content_dir], settings, as_of)
+        if registry.problems:
+            raise BuildRefused(registry.problems)
+        pages, cases = render_site(
+            registry, settings, theme_dir, cache.project, cache.renderer_factory(output_dir)
+        )
     result = write_output(output_dir, pages, as_of)
+    if cache_dir is not None:
+        cache.save()
+        result.cache_stats = dict(cache.stats)
     result.public_cases = [c.case_id for c in cases]
     result.case_page_bytes = {
         p.cases[0]: len(p.body) for p in pages if p.path.startswith("cases/") and p.cases

@@ -177,17 +177,31 @@ def schema() -> None:
     "--output", type=click.Path(path_type=Path), default=Path("output"), show_default=True
 )
 @click.option("--theme", type=click.Path(path_type=Path), default=Path("theme"), show_default=True)
+@click.option(
+    "--cache-dir", type=click.Path(path_type=Path), default=Path(".overdue-cache"),
+    show_default=True, help="Build cache (content-hash keyed; safe to delete).",
+)  # fmt: skip
+@click.option("--no-cache", is_flag=True, help="Build without reading or writing the cache.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None,
+    help="Worker processes for loading case files (default: one per core).",
+)  # fmt: skip
 @conf_option
 @as_of_option
 @handle_errors
-def build(output: Path, theme: Path, conf: Path, as_of: date | None) -> None:
+def build(
+    output: Path, theme: Path, cache_dir: Path, no_cache: bool, workers: int | None,
+    conf: Path, as_of: date | None,
+) -> None:  # fmt: skip
     """Check every record and build the site into OUTPUT (what `make html` runs via Pelican)."""
     from .build import build_site
     from .errors import BuildRefused
 
     settings = settings_for(conf)
     try:
-        result = build_site(settings, output, theme, as_of)
+        result = build_site(
+            settings, output, theme, as_of, None if no_cache else cache_dir, workers
+        )
     except BuildRefused as exc:
         raise RecordInvalid(exc.problems) from None
     largest = max(result.case_page_bytes.values(), default=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -15,11 +16,18 @@ _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1)
+def _markdown() -> markdown.Markdown:
+    # Building the parser costs more than converting a summary; reset() between uses
+    # gives the same output as a fresh instance (markdown.markdown() does exactly this).
+    return markdown.Markdown(extensions=[], output_format="html")
+
+
 def render_summary(source: str | None) -> str:
     """Markdown to sanitised HTML: no script, no event attributes, only safe links."""
     if not source:
         return ""
-    raw = markdown.markdown(source, extensions=[], output_format="html")
+    raw = _markdown().reset().convert(source)
     return nh3.clean(
         raw,
         tags=ALLOWED_TAGS,

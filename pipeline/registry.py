@@ -70,10 +70,18 @@ def load_one(
 
 
 def load_registry(paths: Iterable[Path], settings: RegistrySettings, as_of: date) -> Registry:
+    return assemble_registry(load_one(path, settings, as_of) for path in case_files(paths))
+
+
+def assemble_registry(loaded: Iterable[tuple[Assessment | None, list[Problem]]]) -> Registry:
+    """Per-file results, in file order, into one registry; repeated case ids are problems.
+
+    Split from `load_registry` so that a faster loader (worker processes, the build cache)
+    can produce the per-file results and still share these cross-file checks.
+    """
     registry = Registry()
     first_seen: dict[str, SourceDocument] = {}
-    for path in case_files(paths):
-        assessment, problems = load_one(path, settings, as_of)
+    for assessment, problems in loaded:
         registry.problems.extend(problems)
         if assessment is None:
             continue

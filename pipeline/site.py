@@ -34,10 +34,15 @@ class RegistryGenerator(Generator):  # type: ignore[misc]
             path = Path(values.get(key, default))
             values[key] = path if path.is_absolute() else base / path
         self.registry_settings = settings_from_mapping(values)
+        cache = self.settings.get("OVERDUE_CACHE_DIR", ".overdue-cache")
+        self.cache_dir = None if cache is None else base / cache
 
     def generate_output(self, writer: Any) -> None:
         try:
-            result = build_site(self.registry_settings, Path(self.output_path), Path(self.theme))
+            result = build_site(
+                self.registry_settings, Path(self.output_path), Path(self.theme),
+                cache_dir=self.cache_dir,
+            )  # fmt: skip
         except BuildRefused as exc:
             for problem in exc.problems:
                 logger.error("%s: %s", problem.location, problem.message)

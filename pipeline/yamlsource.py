@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,10 @@ class PlainScalar(str):
         obj.yaml_type = yaml_type
         return obj
 
+    def __reduce__(self) -> tuple[type[PlainScalar], tuple[str, str]]:
+        # Without this, pickling (worker processes, the build cache) loses yaml_type.
+        return (PlainScalar, (str(self), self.yaml_type))
+
 
 @dataclass
 class SourceDocument:
@@ -77,6 +82,7 @@ class SourceDocument:
         return self.key_positions.get(tuple(key)) or self.locate(key)
 
 
+@lru_cache(maxsize=4096)  # the same few scalars (dates, codes, kinds) recur in every file
 def plain_yaml_type(text: str) -> str:
     """What an unquoted scalar means to YAML 1.1 or 1.2, or "str" when both read a string."""
     if text in _NULLS:

@@ -1,0 +1,256 @@
+"""`make bench`: how fast Overdue checks, builds, rebuilds and indexes N synthetic cases.
+
+Every step runs as its own subprocess; its wall time and the peak resident memory of its
+whole process tree (sampled from /proc, workers included) are reported. Our full build
+and stock Pelican 4.12 (the same N as plain Markdown articles, default theme) are run
+paired, A B A B, and the medians are compared; Hugo too when `hugo` is on PATH.
+
+    python bench/bench.py                 # N = 1,000 and 10,000
+    python bench/bench.py --sizes 100000  # the scaling run
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import AS_OF, case_id, write_pelican_articles, write_registry
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    peak_mb: float
+    note: str = ""
+
+
+def tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def run(name: str, argv: list[str], cwd: Path, note: str = "") -> Step:
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_kb(proc.pid))
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed ({proc.returncode}):\n{output[-3000:]}")
+    last = (output.strip().splitlines() or [""])[-1]
+    return Step(name, seconds, peak / 1024, note or last[:70])
+
+
+def write_conf(root: Path) -> Path:
+    conf = root / "conf.py"
+    conf.write_text(
+        "OVERDUE = {"
+        f"'site_url': 'https://overdue.example', 'content_dir': {str(root / 'content/debts')!r}, "
+        f"'pages_dir': {str(root / 'content/pages')!r}, 'as_of': {AS_OF!r}"
+        "}\n"
+    )
+    (root / "content" / "pages").mkdir(parents=True, exist_ok=True)
+    for page in (REPO / "content" / "pages").glob("*.md"):
+        shutil.copy(page, root / "content" / "pages" / page.name)
+    return conf
+
+
+def public_case_file(content: Path) -> Path:
+    for path in sorted(content.glob("*.yaml")):
+        text = path.read_text()
+        if "kind: listed" in text and not re.search(r"kind: (payment|dispute|hold)", text):
+            return path
+    raise SystemExit("no public case in the synthetic registry")
+
+
+def overdue(*args: str) -> list[str]:
+    return [str(BIN / "overdue"), *args]
+
+
+def bench_size(count: int, root: Path, pairs: int, compare_large: bool = False) -> list[Step]:
+    steps: list[Step] = []
+    started = time.perf_counter()
+    write_registry(root / "content" / "debts", count)
+    steps.append(Step("generate cases", time.perf_counter() - started, 0.0, f"{count} files"))
+    conf = write_conf(root)
+    content = root / "content" / "debts"
+    out, cache = root / "output", root / "cache"
+    build = overdue("build", "--conf", str(conf), "--theme", str(REPO / "theme"))
+    cached = [*build, "--output", str(out), "--cache-dir", str(cache)]
+    steps.append(run("overdue check", overdue("check", "--conf", str(conf)), root))
+    steps.append(run("full build (cold cache)", cached, root))
+    steps.append(run("rebuild, no change", cached, root))
+
+    target = public_case_file(content)
+    text = target.read_text()
+    target.write_text(text.replace("summary: |\n  ", "summary: |\n  edited ", 1))
+    steps.append(run("rebuild, one case edited", cached, root))
+    amount = re.search(r'amount: "([0-9.]+)"', text)
+    assert amount is not None
+    with target.open("a") as handle:
+        handle.write(
+            f'  - {{date: 2026-12-01, kind: payment, amount: "{amount.group(1)}", reference: "bench"}}\n'
+        )
+    steps.append(run("rebuild, one case paid", cached, root))
+    fresh = root / "output-fresh"
+    steps.append(run("full build (no cache)", [*build, "--output", str(fresh), "--no-cache"], root))
+    same = dirs_equal(out, fresh)
+    steps.append(Step("incremental == full", 0.0, 0.0, "byte-identical" if same else "DIFFERENT"))
+
+    steps.append(search_index(out, root))
+    if (REPO / "pipeline" / "publish.py").is_file():
+        steps.append(run("publish plan (1 change)", overdue("publish", "--dry-run"), root))
+    else:
+        steps.append(
+            Step("publish plan", 0.0, 0.0, "skipped: pipeline/publish.py not on this branch")
+        )
+    if count <= 10_000 or compare_large:
+        steps.extend(compare(count, root, build, pairs))
+    else:
+        steps.append(
+            Step("pelican comparison", 0.0, 0.0, "skipped above N=10,000 (--compare-large)")
+        )
+    return steps
+
+
+def dirs_equal(left: Path, right: Path) -> bool:
+    compared = filecmp.dircmp(left, right)
+    if compared.left_only or compared.right_only or compared.funny_files:
+        return False
+    _, mismatch, errors = filecmp.cmpfiles(left, right, compared.common_files, shallow=False)
+    if mismatch or errors:
+        return False
+    return all(dirs_equal(left / sub, right / sub) for sub in compared.common_dirs)
+
+
+def search_index(out: Path, root: Path) -> Step:
+    if (REPO / "pipeline" / "search.py").is_file():
+        return run("search index", overdue("search", "--output", str(out)), root)
+    step = run(
+        "search index (pagefind)",
+        [str(BIN / "python"), "-m", "pagefind", "--site", str(out), "--quiet"],
+        root,
+    )
+    step.note = "pagefind --site output (search module not on this branch)"
+    return step
+
+
+def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:
+    """Our full build vs stock Pelican (and Hugo), paired A B A B; medians."""
+    pelican_root = root / "pelican"
+    write_pelican_articles(pelican_root / "content", count)
+    (pelican_root / "pelicanconf.py").write_text(
+        "SITENAME = 'bench'\nSITEURL = ''\nPATH = 'content'\nTIMEZONE = 'UTC'\n"
+        "DEFAULT_LANG = 'en'\nFEED_ALL_ATOM = None\nCATEGORY_FEED_ATOM = None\n"
+        "TRANSLATION_FEED_ATOM = None\nAUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\n"
+    )
+    contestants: dict[str, list[str]] = {
+        "ours": [*build, "--output", str(root / "output-cmp"), "--no-cache"],
+        "pelican": [
+            str(BIN / "pelican"), "content", "-o", str(pelican_root / "output"),
+            "-s", "pelicanconf.py", "--delete-output-directory", "-q",
+        ],
+    }  # fmt: skip
+    cwd = {"ours": root, "pelican": pelican_root}
+    if shutil.which("hugo"):
+        hugo_root = root / "hugo"
+        (hugo_root / "content" / "cases").mkdir(parents=True)
+        for source in (pelican_root / "content").glob("*.md"):
+            lines = source.read_text().split("\n\n", 1)
+            (hugo_root / "content" / "cases" / source.name).write_text(
+                f"---\ntitle: {source.stem}\n---\n{lines[1]}"
+            )
+        (hugo_root / "hugo.toml").write_text("baseURL = 'https://bench.example/'\n")
+        contestants["hugo"] = [shutil.which("hugo") or "hugo", "--quiet"]
+        cwd["hugo"] = hugo_root
+    times: dict[str, list[Step]] = {name: [] for name in contestants}
+    for _ in range(pairs):
+        for name, argv in contestants.items():
+            if name == "ours":
+                shutil.rmtree(root / "output-cmp", ignore_errors=True)
+            times[name].append(run(name, argv, cwd[name], note="-"))
+    steps: list[Step] = []
+    ours = statistics.median(s.seconds for s in times["ours"])
+    for name, runs in times.items():
+        median = statistics.median(s.seconds for s in runs)
+        peak = max(s.peak_mb for s in runs)
+        ratio = "" if name == "ours" else f"ours runs at {median / ours:.2f}x its speed"
+        label = f"{name} full build (median of {len(runs)}, paired)"
+        steps.append(Step(label, median, peak, ratio))
+    return steps
+
+
+def table(count: int, steps: list[Step]) -> str:
+    lines = [
+        f"\n== N = {count:,} cases ==",
+        f"{'step':<44}{'seconds':>9}{'cases/s':>10}{'peak MB':>9}  note",
+    ]
+    for step in steps:
+        rate = f"{count / step.seconds:,.0f}" if step.seconds > 0.0005 else ""
+        seconds = f"{step.seconds:.2f}" if step.seconds else ""
+        peak = f"{step.peak_mb:.0f}" if step.peak_mb else ""
+        lines.append(f"{step.name:<44}{seconds:>9}{rate:>10}{peak:>9}  {step.note}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--large", action="store_true", help="also N = 100,000")
+    parser.add_argument("--pairs", type=int, default=2, help="A B rounds for the comparison")
+    parser.add_argument("--compare-large", action="store_true", help="Pelican above 10,000 too")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    args = parser.parse_args()
+    sizes = [*args.sizes, *([100_000] if args.large else [])]
+    print(f"Overdue benchmark on {os.cpu_count()} cores; first case {case_id(0)}, as of {AS_OF}")
+    for count in sizes:
+        root = Path(tempfile.mkdtemp(prefix=f"overdue-bench-{count}-"))
+        try:
+            print(table(count, bench_size(count, root, args.pairs, args.compare_large)), flush=True)
+        finally:
+            if args.keep:
+                print(f"kept {root}")
+            else:
+                shutil.rmtree(root, ignore_errors=True)
+    if not shutil.which("hugo"):
+        print("\nhugo: not on PATH, so no Hugo comparison")
+
+
+if __name__ == "__main__":
+    main()
