@@ -153,13 +153,23 @@ def append_event(path: Path, event: Mapping[str, Any]) -> Case:
     return case
 
 
-def write_atomic(path: Path, body: bytes) -> None:
+def write_synced_temp(path: Path, body: bytes) -> str:
+    """Write `body` to a new synced temp file beside `path`; return its name."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(body)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return tmp_name
+
+
+def write_atomic(path: Path, body: bytes) -> None:
+    tmp_name = write_synced_temp(path, body)
+    try:
         if path.exists():
             os.chmod(tmp_name, path.stat().st_mode & 0o777)
         os.replace(tmp_name, path)

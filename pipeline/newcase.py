@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .casecommands import CommandRefused, money_text, parse_amount
+from .casefile import write_synced_temp
 from .errors import CaseNotFound, RecordInvalid
 from .records import load_case
 from .registry import check_problems, find_case_file
@@ -147,12 +147,8 @@ def create_case(
 
 def _create_exclusively(path: Path, body: bytes) -> None:
     """Write the whole file, then link it into place; fails if the name exists."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp_name = write_synced_temp(path, body)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(tmp_name, 0o644)
         try:
             os.link(tmp_name, path)

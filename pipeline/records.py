@@ -120,7 +120,7 @@ class GdprReview(Record):
     )
 
 
-class Debtor(Record):
+class Debtor(_Placed):
     name: OrgName = Field(description="Registered legal name, exactly as registered.")
     entity: Annotated[Entity, Field(description="Legal form. Natural persons are refused.")]
     country: Country = Field(description="ISO 3166-1 alpha-2 code, quoted or not.")
@@ -138,14 +138,6 @@ class Debtor(Record):
     parent: RelatedCompany | None = Field(None, description="PRIVATE parent company.")
     branches: list[RelatedCompany] = Field(default_factory=list, description="PRIVATE branches.")
     bank_account: BankAccount | None = Field(None, description="PRIVATE paying account.")
-
-    @field_validator("region")
-    @classmethod
-    def _qualify_region(cls, value: str | None, info: ValidationInfo) -> str | None:
-        country = info.data.get("country")
-        if value is not None and "-" not in value and country:
-            return f"{country}-{value}"
-        return value
 
 
 class Creditor(_Placed):
