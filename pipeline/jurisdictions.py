@@ -146,3 +146,35 @@ def case_places(case: Case) -> Iterator[Place]:
     yield Place(("creditor", "country"), "creditor", case.creditor.country)
     if case.creditor.region:
         yield Place(("creditor", "region"), "creditor region", case.creditor.region)
+
+
+RAW_PLACE_KEYS: tuple[tuple[PathKey, str], ...] = (
+    (("debtor", "country"), "debtor"),
+    (("debtor", "region"), "debtor region"),
+    (("creditor", "country"), "creditor"),
+    (("creditor", "region"), "creditor region"),
+)
+
+
+def raw_blocked_places(value: object) -> Iterator[tuple[PathKey, str, JurisdictionPolicy]]:
+    """Blocked codes in a record that failed validation, read from its raw values.
+
+    A schema error elsewhere in the file must not hide that a party is in a blocked
+    jurisdiction, so `check` reports both at once.
+    """
+    from .fieldtypes import COUNTRY_ALIASES
+
+    for key, who in RAW_PLACE_KEYS:
+        raw: object = value
+        for part in key:
+            raw = raw.get(part) if isinstance(raw, dict) else None
+        if not isinstance(raw, str):
+            continue
+        code = raw.strip().upper()
+        code = COUNTRY_ALIASES.get(code, code)
+        try:
+            policy = jurisdiction_of(code)
+        except ValueError:
+            continue  # an invalid code is already reported by the schema
+        if policy.policy == "block":
+            yield key, f"{who} {code}", policy

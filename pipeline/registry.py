@@ -60,13 +60,32 @@ def load_one(
     try:
         case, doc = load_case(path)
     except RecordInvalid as exc:
-        return None, exc.problems
+        found = exc.problems + _raw_gate_problems(path, exc.problems)
+        return None, sorted(found, key=lambda p: p.location)
     except OSError as exc:
         from .errors import Location
 
         return None, [Problem(Location(path), f"cannot read the file: {exc.strerror}")]
     assessment = assess(case, doc, settings, as_of)
     return assessment, check_problems(assessment)
+
+
+def _raw_gate_problems(path: Path, known: list[Problem]) -> list[Problem]:
+    """The jurisdiction gate on an invalid record's raw values (see raw_blocked_places)."""
+    from .jurisdictions import raw_blocked_places
+    from .yamlsource import load_source
+
+    try:
+        doc = load_source(path)
+    except (RecordInvalid, OSError):
+        return []
+    found = []
+    for key, what, policy in raw_blocked_places(doc.value):
+        location = doc.locate(key)
+        message = f"jurisdiction: {what} is under {policy.regime}; parties there are never listed"
+        if not any(p.location == location and p.rule == "jurisdiction" for p in known):
+            found.append(Problem(location, message, rule="jurisdiction"))
+    return found
 
 
 def load_registry(paths: Iterable[Path], settings: RegistrySettings, as_of: date) -> Registry:

@@ -157,3 +157,15 @@ def test_every_model_field_is_documented() -> None:
 def test_explain_accepts_the_url_form_of_an_id(project: Path) -> None:
     code, out, _ = run("explain", "nwa-2025-001", "--date", "2026-12-03")
     assert code == 0 and out.startswith("NWA-2025-001")
+
+
+@pytest.mark.parametrize("country", ["DE", "de", "EL", "NO"])
+def test_a_schema_error_never_hides_a_blocked_party(project: Path, country: str) -> None:
+    """Regression (clean-clone QA): `country: DE` went unreported while another field was bad."""
+    path = project / "content" / "debts" / "PCL-2026-014.yaml"
+    text = path.read_text().replace('number: "PCL-INV-3391"', "number: 0123")
+    path.write_text(text.replace("  country: US\n  region: US-CA", f"  country: {country}", 1))
+    code, out, _ = run("check", str(path))
+    assert code == 1
+    assert ":7:12: jurisdiction: debtor" in out and "never listed" in out
+    assert 'quote this value: "0123"' in out
