@@ -11,19 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from .errors import BuildRefused, Problem
-from .public import PublicCase, project
+from .public import PublicCase, jurisdiction_path, project
 from .registry import Registry, load_registry
 from .render import Page, SiteRenderer, load_static_pages, site_pages
 from .rules import Assessment
 from .search import search_index_pages
 from .settings import RegistrySettings
-from .site_extras import extra_outputs
+from .site_extras import Delisting, extra_outputs
 from .slugs import company_key, slugify
 
 MANIFEST_NAME = ".overdue-manifest.json"
@@ -181,16 +181,45 @@ def render_site(
     css = fingerprint_css(theme_dir)
     renderer = make_renderer(theme_dir, settings, "/" + css.path)
     pages = [css, *site_pages(renderer, cases, load_static_pages(settings.pages_dir))]
-    pages.extend(extra_pages(renderer, cases, pages, theme_dir))
+    pages.extend(extra_pages(renderer, cases, pages, theme_dir, delistings(registry, settings)))
     pages.extend(search_index_pages(pages))
     return pages, cases
 
 
 def extra_pages(
-    renderer: SiteRenderer, cases: list[PublicCase], pages: list[Page], theme_dir: Path
+    renderer: SiteRenderer,
+    cases: list[PublicCase],
+    pages: list[Page],
+    theme_dir: Path,
+    delistings: Sequence[Delisting] = (),
 ) -> list[Page]:
     """Search and open-data pages, assets, robots, sitemaps, feed, open data (site_extras)."""
-    return extra_outputs(renderer, cases, pages, theme_dir)
+    return extra_outputs(renderer, cases, pages, theme_dir, delistings)
+
+
+def delistings(registry: Registry, settings: RegistrySettings) -> list[Delisting]:
+    """Cases that were listed and are not public now, with the day they came down."""
+    found = []
+    for assessment in registry.assessments:
+        if assessment in registry.public:
+            continue
+        state, case = assessment.state, assessment.case
+        listed = [e.date for e in case.events if e.kind == "listed" and e.date <= state.as_of]
+        if not listed:
+            continue
+        on = state.last_event_on or listed[-1]
+        if state.listed_on is not None:
+            expiry = state.listed_on + timedelta(days=settings.max_listing_days + 1)
+            if expiry <= state.as_of:
+                on = max(on, expiry)
+        debtor = case.debtor
+        slug = debtor.slug or slugify(debtor.name)
+        found.append(Delisting(on, (
+            f"/companies/{slug}/",
+            jurisdiction_path(debtor.country, debtor.region),
+            jurisdiction_path(debtor.country, None),
+        )))  # fmt: skip
+    return found
 
 
 def rescan_into_manifest(

@@ -33,7 +33,13 @@ from pydantic import BaseModel
 from .build import read_manifest
 from .errors import Location, Problem
 from .public import PublicCase, project
-from .registry import Registry, assemble_registry, case_files, check_problems
+from .registry import (
+    Registry,
+    assemble_registry,
+    case_files,
+    check_problems,
+    invalid_record_problems,
+)
 from .render import SiteRenderer
 from .rules import Assessment
 from .settings import RegistrySettings
@@ -168,7 +174,7 @@ def judge_file(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) 
     try:
         case, doc = load_case(path, raw)
     except RecordInvalid as exc:
-        return FileEntry(None, b"", exc.problems)
+        return FileEntry(None, b"", invalid_record_problems(path, exc, raw))
     assessment = assess(case, doc, settings, as_of)
     entry = FileEntry(
         dataclasses.replace(assessment, doc=None),  # type: ignore[arg-type]

@@ -60,8 +60,7 @@ def load_one(
     try:
         case, doc = load_case(path)
     except RecordInvalid as exc:
-        found = exc.problems + _raw_gate_problems(path, exc.problems)
-        return None, sorted(found, key=lambda p: p.location)
+        return None, invalid_record_problems(path, exc)
     except OSError as exc:
         from .errors import Location
 
@@ -70,13 +69,21 @@ def load_one(
     return assessment, check_problems(assessment)
 
 
-def _raw_gate_problems(path: Path, known: list[Problem]) -> list[Problem]:
+def invalid_record_problems(
+    path: Path, exc: RecordInvalid, raw: bytes | None = None
+) -> list[Problem]:
+    """An invalid record's problems plus the jurisdiction gate on its raw values."""
+    found = exc.problems + _raw_gate_problems(path, exc.problems, raw)
+    return sorted(found, key=lambda p: p.location)
+
+
+def _raw_gate_problems(path: Path, known: list[Problem], raw: bytes | None) -> list[Problem]:
     """The jurisdiction gate on an invalid record's raw values (see raw_blocked_places)."""
     from .jurisdictions import raw_blocked_places
     from .yamlsource import load_source
 
     try:
-        doc = load_source(path)
+        doc = load_source(path, raw)
     except (RecordInvalid, OSError):
         return []
     found = []

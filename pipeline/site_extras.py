@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from . import opendata, seo
@@ -82,21 +84,53 @@ def data_page(renderer: SiteRenderer, cases: Sequence[PublicCase]) -> Page:
     )  # fmt: skip
 
 
-def sitemap_entries(pages: Sequence[Page], cases: Sequence[PublicCase]) -> list[SitemapEntry]:
-    """One entry per HTML page; lastmod is the newest public change of the cases it shows."""
+@dataclass(frozen=True)
+class Delisting:
+    """A case that was listed and no longer is: the listing pages it was on changed then."""
+
+    on: date
+    pages: tuple[str, ...]
+    """URL paths of the company and jurisdiction pages that showed it."""
+
+
+REGISTRY_WIDE = ("/", "/data/")  # totals and counts cover every case
+
+
+def sitemap_entries(
+    pages: Sequence[Page], cases: Sequence[PublicCase], delistings: Sequence[Delisting] = ()
+) -> list[SitemapEntry]:
+    """One entry per HTML page; lastmod is the newest public change of what it shows.
+
+    That is the newest change of the cases it lists, and for a listing page also the day a
+    case left it (a page that dropped a paid debt changed that day, and search engines
+    should recrawl it).
+    """
     changed = {c.case_id: c.last_public_change for c in cases}
+    newest_case = max(changed.values(), default=None)
+    left: dict[str, date] = {}
+    for delisting in delistings:
+        for path in (*REGISTRY_WIDE, *delisting.pages):
+            left[path] = max(left.get(path, delisting.on), delisting.on)
     entries = []
     for page in pages:
         if not page.path.endswith("index.html"):
             continue
-        dates = [changed[c] for c in page.cases if c in changed]
         path = "/" + page.path.removesuffix("index.html")
+        dates = [changed[c] for c in page.cases if c in changed]
+        if path in REGISTRY_WIDE and newest_case is not None:
+            dates.append(newest_case)
+        if path in left:
+            dates.append(left[path])
         entries.append(SitemapEntry(path, max(dates) if dates else None, page.cases))
     return entries
 
 
 def extra_outputs(
-    renderer: SiteRenderer, cases: list[PublicCase], pages: Sequence[Page], theme_dir: Path
+    renderer: SiteRenderer,
+    cases: list[PublicCase],
+    pages: Sequence[Page],
+    theme_dir: Path,
+    delistings: Sequence[Delisting] = (),
 ) -> list[Page]:
     settings = renderer.settings
     static = theme_dir / "static"
@@ -109,7 +143,7 @@ def extra_outputs(
         Page("favicon.svg", (static / "favicon.svg").read_bytes()),
         Page("favicon.ico", (static / "favicon.ico").read_bytes()),
         Page("robots.txt", robots_txt(settings.site_url)),
-        *sitemap_pages(sitemap_entries(html, cases), settings.site_url, timezone),
+        *sitemap_pages(sitemap_entries(html, cases, delistings), settings.site_url, timezone),
         listings_feed(cases, settings.site_url, settings.site_name, timezone, settings.today()),
         Page("data/registry.json", opendata.registry_json(cases, settings.site_url),
              tuple(sorted(c.case_id for c in cases))),

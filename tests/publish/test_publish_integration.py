@@ -252,12 +252,12 @@ def test_c22_multipart_upload_is_compared_by_our_hash_not_the_etag(
     original = build.extra_pages
     filler = {"text": "a"}
 
-    def with_big_sitemap(renderer: Any, cases: Any, *rest: Any) -> Any:
+    def with_big_sitemap(renderer: Any, cases: Any, *rest: Any, **named: Any) -> Any:
         url = "<url><loc>https://overdue.example/cases/{}/</loc></url>\n"
         body = ("<?xml version='1.0' encoding='UTF-8'?>\n<urlset>\n" + "".join(
             url.format(filler["text"] * 8 + f"{i:07d}") for i in range(150_000)
         ) + "</urlset>\n").encode()  # fmt: skip
-        return [*original(renderer, cases, *rest), build.Page("sitemaps/big.xml", body)]
+        return [*original(renderer, cases, *rest, **named), build.Page("sitemaps/big.xml", body)]
 
     monkeypatch.setattr(build, "extra_pages", with_big_sitemap)
     manifest = site.build()
