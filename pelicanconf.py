@@ -25,7 +25,7 @@ AUTHOR_FEED_RSS = None
 DELETE_OUTPUT_DIRECTORY = False  # the generator removes stale files itself
 JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True}
 
-# Registry settings: see `overdue settings` or README "Settings" for every key with help.
+# Registry settings: `overdue docs` or README "Settings" list every key with its help.
 OVERDUE = {
     "site_url": "https://overdue.example",
     "site_name": SITENAME,

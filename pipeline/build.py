@@ -44,6 +44,17 @@ class BuildResult:
     cache_stats: dict[str, int] = field(default_factory=dict)
 
 
+def build_summary(result: BuildResult) -> str:
+    sizes = sorted(result.case_page_bytes.values())
+    largest = sizes[-1] if sizes else 0
+    median = sizes[len(sizes) // 2] if sizes else 0
+    return (
+        f"Overdue: {len(result.public_cases)} public cases, {result.pages} files "
+        f"({len(result.written)} written, {len(result.deleted)} deleted); "
+        f"case pages {median} bytes median, {largest} bytes largest"
+    )
+
+
 def assign_company_slugs(registry: Registry) -> dict[str, str]:
     """Case id -> company slug. Two different companies on one slug stop the build."""
     by_slug: dict[str, tuple[str, Assessment]] = {}

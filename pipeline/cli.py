@@ -7,12 +7,14 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from .errors import OverdueError, Problem, RecordInvalid
+from .fieldtypes import currency_exponent
 from .records import record_json_schema
 from .registry import load_registry, load_single
 from .rules import Assessment
@@ -113,6 +115,11 @@ def check(paths: tuple[Path, ...], fmt: str, conf: Path, as_of: date | None) -> 
     click.echo(f"{count} case(s) valid, {len(registry.public)} public.", err=True)
 
 
+def money_text(amount: Decimal, currency: str) -> str:
+    """A plain decimal with the currency's minor units: "0.00", not "0"."""
+    return str(amount.quantize(Decimal(1).scaleb(-currency_exponent(currency))))
+
+
 def explanation(assessment: Assessment) -> dict[str, Any]:
     state = assessment.state
     return {
@@ -121,9 +128,9 @@ def explanation(assessment: Assessment) -> dict[str, Any]:
         "state": state.status.label,
         "status": state.status.value,
         "currency": state.currency,
-        "principal": str(state.principal),
-        "paid": str(state.paid),
-        "balance": str(state.balance),
+        "principal": money_text(state.principal, state.currency),
+        "paid": money_text(state.paid, state.currency),
+        "balance": money_text(state.balance, state.currency),
         "days_overdue": state.days_overdue,
         "listed_on": state.listed_on.isoformat() if state.listed_on else None,
         "public": assessment.public and not assessment.check_failures,
@@ -194,7 +201,7 @@ def build(
     conf: Path, as_of: date | None,
 ) -> None:  # fmt: skip
     """Check every record and build the site into OUTPUT (what `make html` runs via Pelican)."""
-    from .build import build_site
+    from .build import build_site, build_summary
     from .errors import BuildRefused
 
     settings = settings_for(conf)
@@ -204,12 +211,7 @@ def build(
         )
     except BuildRefused as exc:
         raise RecordInvalid(exc.problems) from None
-    largest = max(result.case_page_bytes.values(), default=0)
-    click.echo(
-        f"{len(result.public_cases)} public cases, {result.pages} files "
-        f"({len(result.written)} written, {len(result.deleted)} deleted); "
-        f"largest case page {largest} bytes"
-    )
+    click.echo(build_summary(result))
 
 
 @main.command()

@@ -61,6 +61,22 @@ def report(outcome: CommandOutcome, settings: RegistrySettings) -> None:
         click.echo(f"  wrote {outcome.path}")
 
 
+class PromptOption(click.Option):
+    """Prompts like click does, unless `--no-input` was given."""
+
+    def prompt_for_value(self, ctx: click.Context) -> object:
+        if ctx.meta.get("overdue.no_input"):
+            default = self.get_default(ctx)
+            if self.required or not isinstance(default, str):  # None or click's UNSET
+                raise click.MissingParameter(ctx=ctx, param=self)
+            return default
+        return super().prompt_for_value(ctx)
+
+
+def _set_no_input(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta["overdue.no_input"] = value
+
+
 def register(group: click.Group) -> None:
     @group.command()
     @click.argument("case_id", metavar="CASE")
@@ -197,21 +213,32 @@ def register(group: click.Group) -> None:
         report(commands.write_off(path, reason, event_date(settings, on)), settings)
 
     @group.command("new")
-    @click.option("--case", "case_id", prompt="Case id (A-Z, 0-9, -)")
-    @click.option("--debtor-name", prompt="Debtor's registered name")
-    @click.option("--entity", prompt="Legal form",
+    @click.option("--no-input", is_eager=True, is_flag=True, expose_value=False,
+                  callback=_set_no_input, envvar="OVERDUE_NO_INPUT",
+                  help="Never prompt (for scripts): optional fields left out stay empty, "
+                       "and a missing required one is an error.")  # fmt: skip
+    @click.option("--case", "case_id", cls=PromptOption, prompt="Case id (A-Z, 0-9, -)")
+    @click.option("--debtor-name", cls=PromptOption, prompt="Debtor's registered name")
+    @click.option("--entity", cls=PromptOption, prompt="Legal form",
                   type=click.Choice(["corporation", "llc", "partnership", "limited_company", "other_entity"]))  # fmt: skip
-    @click.option("--country", prompt="Debtor country (ISO 3166-1 alpha-2)")
-    @click.option("--region", default="", prompt="Debtor region (ISO 3166-2, required for US)")
-    @click.option("--website", default="", prompt="Debtor website (blank for none)")
-    @click.option("--creditor-name", prompt="Creditor's name")
-    @click.option("--creditor-country", prompt="Creditor country")
+    @click.option("--country", cls=PromptOption, prompt="Debtor country (ISO 3166-1 alpha-2)")
+    @click.option(
+        "--region",
+        default="",
+        cls=PromptOption,
+        prompt="Debtor region (ISO 3166-2, required for US)",
+    )
+    @click.option(
+        "--website", default="", cls=PromptOption, prompt="Debtor website (blank for none)"
+    )
+    @click.option("--creditor-name", cls=PromptOption, prompt="Creditor's name")
+    @click.option("--creditor-country", cls=PromptOption, prompt="Creditor country")
     @click.option("--creditor-display", type=click.Choice(["named", "anonymous"]),
                   default="anonymous", show_default=True)  # fmt: skip
     @click.option("--creditor-description", default=None, help='e.g. "a software vendor".')
-    @click.option("--currency", prompt="Claim currency (ISO 4217)")
+    @click.option("--currency", cls=PromptOption, prompt="Claim currency (ISO 4217)")
     @click.option("--invoice", "invoices", multiple=True, metavar="NUMBER:ISSUED:DUE:AMOUNT")
-    @click.option("--contract-title", prompt="Contract title")
+    @click.option("--contract-title", cls=PromptOption, prompt="Contract title")
     @click.option("--contract-signed", type=ISO_DATE, default=None)
     @click.option("--contract-clause", default=None)
     @click.option("--summary", default=None, help="Public Markdown summary.")

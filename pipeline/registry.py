@@ -127,7 +127,10 @@ def assemble_registry(loaded: Iterable[tuple[Assessment | None, list[Problem]]])
 
 
 def find_case_file(case_id: str, content_dir: Path) -> Path:
-    """The file of a case id, as typed or in URL form (`nwa-2025-001`)."""
+    """The file of a case id, as typed, in URL form (`nwa-2025-001`) or as its file path."""
+    as_path = Path(case_id)
+    if as_path.suffix in CASE_SUFFIXES and as_path.is_file():
+        return as_path
     case_id = case_id.strip().upper()
     for suffix in CASE_SUFFIXES:
         candidate = content_dir / f"{case_id}{suffix}"

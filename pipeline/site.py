@@ -14,8 +14,9 @@ from typing import Any
 
 from pelican import signals
 from pelican.generators import Generator
+from pelican.log import console
 
-from .build import build_site
+from .build import build_site, build_summary
 from .errors import BuildRefused
 from .settings import settings_from_mapping
 
@@ -47,15 +48,9 @@ class RegistryGenerator(Generator):  # type: ignore[misc]
             for problem in exc.problems:
                 logger.error("%s: %s", problem.location, problem.message)
             raise
-        largest = max(result.case_page_bytes.values(), default=0)
-        logger.info(
-            "Overdue: %d public cases, %d files (%d written, %d deleted); largest case page %d bytes",
-            len(result.public_cases),
-            result.pages,
-            len(result.written),
-            len(result.deleted),
-            largest,
-        )
+        # Pelican shows only warnings by default (and --fatal warnings fails on them), so the
+        # build summary goes to its console, like its own "Done:" line.
+        console.print(build_summary(result))
 
 
 def get_generators(pelican: Any) -> type[Generator]:

@@ -203,7 +203,9 @@ def derive_state(case: Case, as_of: date) -> CaseState:
         paid=paid,
         balance=balance if not status.resolved or status is Status.expired else Decimal(0),
         first_due=first_due,
-        days_overdue=max((as_of - first_due).days, 0),
+        days_overdue=0
+        if status.resolved and status is not Status.expired
+        else max((as_of - first_due).days, 0),
         dunning_level=level,
         listed_on=listed_on,
         warning_notice_on=warning_before_listing if listed_on else warning_on,

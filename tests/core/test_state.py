@@ -148,3 +148,11 @@ def test_refused_parties_fail_check(
     result = assess(case, doc, settings, AS_OF)
     assert rule in [r.rule for r in result.check_failures]
     assert not result.public
+
+
+def test_a_paid_case_is_not_overdue(registry_dir: Path, settings: RegistrySettings) -> None:
+    """Regression (clean-clone QA): `explain` said a paid case was 238 days overdue."""
+    result = assessed(
+        registry_dir, settings, [{"date": "2026-11-01", "kind": "payment", "amount": "5000.00"}]
+    )
+    assert result.state.status is Status.paid and result.state.days_overdue == 0

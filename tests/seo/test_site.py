@@ -105,7 +105,7 @@ def test_build_summary_reports_case_page_size(tmp_path: Path) -> None:
     result = runner.invoke(main, ["build", "--output", str(tmp_path / "o"), "--theme", str(REPO / "theme"),
                                   "--conf", str(REPO / "pelicanconf.py"), "--date", "2026-12-03"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert re.search(r"largest case page \d+ bytes", result.output)
+    assert re.search(r"case pages \d+ bytes median, \d+ bytes largest", result.output)
 
 
 def test_search_index_holds_only_case_and_company_bodies(sample_site: Site) -> None:
