@@ -178,12 +178,22 @@ def render_site(
     make_renderer: RendererFactory = SiteRenderer,
 ) -> tuple[list[Page], list[PublicCase]]:
     cases = public_cases(registry, project_case)
+    return render_cases(cases, settings, theme_dir, make_renderer), cases
+
+
+def render_cases(
+    cases: list[PublicCase],
+    settings: RegistrySettings,
+    theme_dir: Path,
+    make_renderer: RendererFactory = SiteRenderer,
+) -> list[Page]:
+    """Every output file of the site for these public cases."""
     css = fingerprint_css(theme_dir)
     renderer = make_renderer(theme_dir, settings, "/" + css.path)
     pages = [css, *site_pages(renderer, cases, load_static_pages(settings.pages_dir))]
     pages.extend(extra_pages(renderer, cases, pages, theme_dir))
     pages.extend(search_index_pages(pages))
-    return pages, cases
+    return pages
 
 
 def extra_pages(
@@ -238,12 +248,10 @@ def build_site(
         from .buildcache import BuildCache
 
         cache = BuildCache(cache_dir, workers)
-        registry = cache.load_registry([settings.content_dir], settings, as_of)
-        if registry.problems:
-            raise BuildRefused(registry.problems)
-        pages, cases = render_site(
-            registry, settings, theme_dir, cache.project, cache.renderer_factory(output_dir)
-        )
+        problems, cases = cache.load_public([settings.content_dir], settings, as_of)
+        if problems:
+            raise BuildRefused(problems)
+        pages = render_cases(cases, settings, theme_dir, cache.renderer_factory(output_dir))
     result = write_output(output_dir, pages, as_of)
     if cache_dir is not None:
         cache.save()
