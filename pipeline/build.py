@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -125,14 +125,19 @@ def _replace_atomically(target: Path, body: bytes) -> None:
         raise
 
 
-def write_output(output_dir: Path, pages: list[Page], as_of: date) -> BuildResult:
+def write_output(
+    output_dir: Path, pages: list[Page], as_of: date, read_back: Mapping[str, bytes] | None = None
+) -> BuildResult:
     """Write pages whose bytes changed and delete every other file in output/.
 
     The bytes on disk decide, never the previous manifest: an interrupted build may have
     rewritten a file, left a temp file or a truncated manifest behind, and any of those
     could keep a taken-down case in output/. So every file this build did not produce is
-    stale, whether or not a manifest remembers writing it.
+    stale, whether or not a manifest remembers writing it. `read_back` holds bytes this
+    build has just read from output/ files (the build cache's memo hits): a page whose
+    body is that very object is not read a second time.
     """
+    read_back = read_back or {}
     result = BuildResult(pages=len(pages))
     output_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, object]] = {}
@@ -142,6 +147,8 @@ def write_output(output_dir: Path, pages: list[Page], as_of: date) -> BuildResul
         digest = _sha256(page.body)
         files[page.path] = {"sha256": digest, "bytes": len(page.body), "cases": list(page.cases)}
         target = _inside(output_dir, page.path)
+        if read_back.get(page.path) is page.body and not target.is_symlink():
+            continue
         if target.is_file() and not target.is_symlink() and target.read_bytes() == page.body:
             continue
         _replace_atomically(target, page.body)
@@ -186,13 +193,14 @@ def render_cases(
     settings: RegistrySettings,
     theme_dir: Path,
     make_renderer: RendererFactory = SiteRenderer,
+    index_search: Callable[[list[Page]], list[Page]] = search_index_pages,
 ) -> list[Page]:
     """Every output file of the site for these public cases."""
     css = fingerprint_css(theme_dir)
     renderer = make_renderer(theme_dir, settings, "/" + css.path)
     pages = [css, *site_pages(renderer, cases, load_static_pages(settings.pages_dir))]
     pages.extend(extra_pages(renderer, cases, pages, theme_dir))
-    pages.extend(search_index_pages(pages))
+    pages.extend(index_search(pages))
     return pages
 
 
@@ -251,8 +259,11 @@ def build_site(
         problems, cases = cache.load_public([settings.content_dir], settings, as_of)
         if problems:
             raise BuildRefused(problems)
-        pages = render_cases(cases, settings, theme_dir, cache.renderer_factory(output_dir))
-    result = write_output(output_dir, pages, as_of)
+        pages = render_cases(
+            cases, settings, theme_dir, cache.renderer_factory(output_dir),
+            cache.search_indexer(output_dir),
+        )  # fmt: skip
+    result = write_output(output_dir, pages, as_of, cache.read_back if cache_dir else None)
     if cache_dir is not None:
         cache.save()
         result.cache_stats = dict(cache.stats)

@@ -34,7 +34,7 @@ from .build import read_manifest
 from .errors import Location, Problem
 from .public import PublicCase, project
 from .registry import Registry, assemble_registry, case_files, check_problems
-from .render import SiteRenderer
+from .render import Page, SiteRenderer
 from .rules import Assessment
 from .settings import RegistrySettings
 from .yamlsource import PathKey, SourceDocument
@@ -213,6 +213,10 @@ class BuildCache:
         self.version = pipeline_version()
         self.files: dict[str, bytes] = self._load("files")  # key -> pickled FileEntry
         self.pages: dict[str, str] = self._load("pages")
+        self.search: dict[str, list[tuple[str, str, tuple[str, ...]]]] = self._load("search")
+        self._used_search: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+        self._loaded_search = dict(self.search)
+        self.read_back: dict[str, bytes] = {}  # output path -> the bytes just read from it
         self._used_files: dict[str, bytes] = {}
         self._used_pages: dict[str, str] = {}
         self._entry_of: dict[int, FileEntry] = {}
@@ -240,6 +244,7 @@ class BuildCache:
         for name, table, loaded in (
             ("files", self._used_files, self._loaded_files),
             ("pages", self._used_pages, self._loaded_pages),
+            ("search", self._used_search, self._loaded_search),
         ):
             target = self._file(name)
             if table == loaded and target.is_file():
@@ -248,7 +253,7 @@ class BuildCache:
             with tmp.open("wb") as handle:
                 pickle.dump(table, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, target)
-        keep = {self._file("files").name, self._file("pages").name}
+        keep = {self._file(name).name for name in ("files", "pages", "search")}
         for old in self.directory.glob("*.pickle"):
             if old.name not in keep:
                 old.unlink()
@@ -378,6 +383,53 @@ class BuildCache:
         if entry is not None and entry.public is not None and entry.slug == slug:
             return entry.public
         return project(assessment, slug)
+
+    # ---- search index -------------------------------------------------------------
+
+    def search_indexer(self, output_dir: Path) -> Callable[[list[Page]], list[Page]]:
+        """`search.search_index_pages`, answered from the previous output when every
+        searchable page (path, bytes, cases) is the same as when that bundle was made."""
+        from importlib.metadata import version
+
+        from .search import search_index_pages, searchable
+
+        def index(pages: list[Page]) -> list[Page]:
+            hasher = hashlib.sha256(
+                f"{self.version}\0pagefind {version('pagefind_bin')}\0".encode()
+            )
+            for page in searchable(pages):
+                hasher.update(f"{page.path}\0{page.cases!r}\0".encode())
+                hasher.update(hashlib.sha256(page.body).digest())
+            key = hasher.hexdigest()
+            bundle = self._bundle_from(output_dir, self.search.get(key))
+            if bundle is None:
+                bundle = search_index_pages(pages)
+                self.stats["search_miss"] = 1
+            else:
+                self.stats["search_hit"] = 1
+            self.search[key] = self._used_search[key] = [
+                (p.path, hashlib.sha256(p.body).hexdigest(), p.cases) for p in bundle
+            ]
+            return bundle
+
+        return index
+
+    def _bundle_from(
+        self, output_dir: Path, known: list[tuple[str, str, tuple[str, ...]]] | None
+    ) -> list[Page] | None:
+        if not known:
+            return None
+        bundle: list[Page] = []
+        for path, digest, cases in known:
+            try:
+                body = (output_dir / path).read_bytes()
+            except OSError:
+                return None
+            if hashlib.sha256(body).hexdigest() != digest:
+                return None
+            self.read_back[path] = body
+            bundle.append(Page(path, body, cases))
+        return bundle
 
     # ---- pages --------------------------------------------------------------------
 
@@ -523,8 +575,12 @@ class MemoRenderer(SiteRenderer):
     def _previous_body(self, digest: str | None) -> bytes | None:
         if digest is None or digest not in self.previous_paths:
             return None
+        path = self.previous_paths[digest]
         try:
-            body = (self.output_dir / self.previous_paths[digest]).read_bytes()
+            body = (self.output_dir / path).read_bytes()
         except OSError:
             return None
-        return body if hashlib.sha256(body).hexdigest() == digest else None
+        if hashlib.sha256(body).hexdigest() != digest:
+            return None
+        self.memo.read_back[path] = body
+        return body
