@@ -96,9 +96,9 @@ def read_manifest(output_dir: Path) -> dict[str, dict[str, object]]:
     return files if isinstance(files, dict) else {}
 
 
-def _inside(root: Path, relative: str) -> Path:
+def _inside(root: Path, relative: str, resolved_root: Path | None = None) -> Path:
     target = (root / relative).resolve()
-    if not target.is_relative_to(root.resolve()):
+    if not target.is_relative_to(resolved_root or root.resolve()):
         raise ValueError(f"output path {relative!r} escapes {root}")
     return target
 
@@ -141,12 +141,13 @@ def write_output(
     result = BuildResult(pages=len(pages))
     output_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, object]] = {}
+    resolved_root = output_dir.resolve()
     for page in pages:
         if page.path in files or page.path == MANIFEST_NAME:
             raise ValueError(f"two pages want the same output path {page.path}")
         digest = _sha256(page.body)
         files[page.path] = {"sha256": digest, "bytes": len(page.body), "cases": list(page.cases)}
-        target = _inside(output_dir, page.path)
+        target = _inside(output_dir, page.path, resolved_root)
         if read_back.get(page.path) is page.body and not target.is_symlink():
             continue
         if target.is_file() and not target.is_symlink() and target.read_bytes() == page.body:
