@@ -121,6 +121,8 @@ def bench_size(count: int, root: Path, pairs: int, compare_large: bool = False) 
     text = target.read_text()
     target.write_text(text.replace("summary: |\n  ", "summary: |\n  edited ", 1))
     steps.append(run("rebuild, one case edited", cached, root))
+    before_paid = root / "manifest-before-paid.json"
+    shutil.copy(out / ".overdue-manifest.json", before_paid)
     amount = re.search(r'amount: "([0-9.]+)"', text)
     assert amount is not None
     with target.open("a") as handle:
@@ -134,12 +136,8 @@ def bench_size(count: int, root: Path, pairs: int, compare_large: bool = False) 
     steps.append(Step("incremental == full", 0.0, 0.0, "byte-identical" if same else "DIFFERENT"))
 
     steps.append(search_index(out, root))
-    if (REPO / "pipeline" / "publish.py").is_file():
-        steps.append(run("publish plan (1 change)", overdue("publish", "--dry-run"), root))
-    else:
-        steps.append(
-            Step("publish plan", 0.0, 0.0, "skipped: pipeline/publish.py not on this branch")
-        )
+    plan = [str(BIN / "python"), str(REPO / "bench" / "steps.py"), "plan", str(out), str(conf)]
+    steps.append(run("publish plan (the paid case)", [*plan, str(before_paid)], root))
     if count <= 10_000 or compare_large:
         steps.extend(compare(count, root, build, pairs))
     else:
@@ -160,15 +158,9 @@ def dirs_equal(left: Path, right: Path) -> bool:
 
 
 def search_index(out: Path, root: Path) -> Step:
-    if (REPO / "pipeline" / "search.py").is_file():
-        return run("search index", overdue("search", "--output", str(out)), root)
-    step = run(
-        "search index (pagefind)",
-        [str(BIN / "python"), "-m", "pagefind", "--site", str(out), "--quiet"],
-        root,
-    )
-    step.note = "pagefind --site output (search module not on this branch)"
-    return step
+    """Pagefind over the built pages on its own (the build runs it too, as one of its steps)."""
+    steps = [str(BIN / "python"), str(REPO / "bench" / "steps.py"), "search", str(out)]
+    return run("search index (pagefind, alone)", steps, root)
 
 
 def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:

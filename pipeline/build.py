@@ -11,19 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from .errors import BuildRefused, Problem
-from .public import PublicCase, jurisdiction_path, project
+from .public import PublicCase, project
 from .registry import Registry, load_registry
 from .render import Page, SiteRenderer, load_static_pages, site_pages
 from .rules import Assessment
 from .search import search_index_pages
 from .settings import RegistrySettings
-from .site_extras import Delisting, extra_outputs
+from .site_extras import Delisting, delisting_of, extra_outputs
 from .slugs import company_key, slugify
 
 MANIFEST_NAME = ".overdue-manifest.json"
@@ -107,9 +107,9 @@ def read_manifest(output_dir: Path) -> dict[str, dict[str, object]]:
     return files if isinstance(files, dict) else {}
 
 
-def _inside(root: Path, relative: str) -> Path:
+def _inside(root: Path, relative: str, resolved_root: Path | None = None) -> Path:
     target = (root / relative).resolve()
-    if not target.is_relative_to(root.resolve()):
+    if not target.is_relative_to(resolved_root or root.resolve()):
         raise ValueError(f"output path {relative!r} escapes {root}")
     return target
 
@@ -136,23 +136,31 @@ def _replace_atomically(target: Path, body: bytes) -> None:
         raise
 
 
-def write_output(output_dir: Path, pages: list[Page], as_of: date) -> BuildResult:
+def write_output(
+    output_dir: Path, pages: list[Page], as_of: date, read_back: Mapping[str, bytes] | None = None
+) -> BuildResult:
     """Write pages whose bytes changed and delete every other file in output/.
 
     The bytes on disk decide, never the previous manifest: an interrupted build may have
     rewritten a file, left a temp file or a truncated manifest behind, and any of those
     could keep a taken-down case in output/. So every file this build did not produce is
-    stale, whether or not a manifest remembers writing it.
+    stale, whether or not a manifest remembers writing it. `read_back` holds bytes this
+    build has just read from output/ files (the build cache's memo hits): a page whose
+    body is that very object is not read a second time.
     """
+    read_back = read_back or {}
     result = BuildResult(pages=len(pages))
     output_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, object]] = {}
+    resolved_root = output_dir.resolve()
     for page in pages:
         if page.path in files or page.path == MANIFEST_NAME:
             raise ValueError(f"two pages want the same output path {page.path}")
         digest = _sha256(page.body)
         files[page.path] = {"sha256": digest, "bytes": len(page.body), "cases": list(page.cases)}
-        target = _inside(output_dir, page.path)
+        target = _inside(output_dir, page.path, resolved_root)
+        if read_back.get(page.path) is page.body and not target.is_symlink():
+            continue
         if target.is_file() and not target.is_symlink() and target.read_bytes() == page.body:
             continue
         _replace_atomically(target, page.body)
@@ -189,12 +197,27 @@ def render_site(
     make_renderer: RendererFactory = SiteRenderer,
 ) -> tuple[list[Page], list[PublicCase]]:
     cases = public_cases(registry, project_case)
+    pages = render_cases(
+        cases, settings, theme_dir, make_renderer, delisted=delistings(registry, settings)
+    )
+    return pages, cases
+
+
+def render_cases(
+    cases: list[PublicCase],
+    settings: RegistrySettings,
+    theme_dir: Path,
+    make_renderer: RendererFactory = SiteRenderer,
+    index_search: Callable[[list[Page]], list[Page]] = search_index_pages,
+    delisted: Sequence[Delisting] = (),
+) -> list[Page]:
+    """Every output file of the site for these public cases."""
     css = fingerprint_css(theme_dir)
     renderer = make_renderer(theme_dir, settings, "/" + css.path)
     pages = [css, *site_pages(renderer, cases, load_static_pages(settings.pages_dir))]
-    pages.extend(extra_pages(renderer, cases, pages, theme_dir, delistings(registry, settings)))
-    pages.extend(search_index_pages(pages))
-    return pages, cases
+    pages.extend(extra_pages(renderer, cases, pages, theme_dir, delisted))
+    pages.extend(index_search(pages))
+    return pages
 
 
 def extra_pages(
@@ -210,27 +233,9 @@ def extra_pages(
 
 def delistings(registry: Registry, settings: RegistrySettings) -> list[Delisting]:
     """Cases that were listed and are not public now, with the day they came down."""
-    found = []
-    for assessment in registry.assessments:
-        if assessment in registry.public:
-            continue
-        state, case = assessment.state, assessment.case
-        listed = [e.date for e in case.events if e.kind == "listed" and e.date <= state.as_of]
-        if not listed:
-            continue
-        on = state.last_event_on or listed[-1]
-        if state.listed_on is not None:
-            expiry = state.listed_on + timedelta(days=settings.max_listing_days + 1)
-            if expiry <= state.as_of:
-                on = max(on, expiry)
-        debtor = case.debtor
-        slug = debtor.slug or slugify(debtor.name)
-        found.append(Delisting(on, (
-            f"/companies/{slug}/",
-            jurisdiction_path(debtor.country, debtor.region),
-            jurisdiction_path(debtor.country, None),
-        )))  # fmt: skip
-    return found
+    public = {id(a) for a in registry.public}
+    found = (delisting_of(a, settings) for a in registry.assessments if id(a) not in public)
+    return [d for d in found if d is not None]
 
 
 def rescan_into_manifest(
@@ -278,13 +283,14 @@ def build_site(
         from .buildcache import BuildCache
 
         cache = BuildCache(cache_dir, workers)
-        registry = cache.load_registry([settings.content_dir], settings, as_of)
-        if registry.problems:
-            raise BuildRefused(registry.problems)
-        pages, cases = render_site(
-            registry, settings, theme_dir, cache.project, cache.renderer_factory(output_dir)
-        )
-    result = write_output(output_dir, pages, as_of)
+        problems, cases = cache.load_public([settings.content_dir], settings, as_of)
+        if problems:
+            raise BuildRefused(problems)
+        pages = render_cases(
+            cases, settings, theme_dir, cache.renderer_factory(output_dir),
+            cache.search_indexer(output_dir), cache.delistings,
+        )  # fmt: skip
+    result = write_output(output_dir, pages, as_of, cache.read_back if cache_dir else None)
     if cache_dir is not None:
         cache.save()
         result.cache_stats = dict(cache.stats)

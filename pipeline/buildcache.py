@@ -40,12 +40,13 @@ from .registry import (
     check_problems,
     invalid_record_problems,
 )
-from .render import SiteRenderer
+from .render import Page, SiteRenderer
 from .rules import Assessment
 from .settings import RegistrySettings
+from .site_extras import Delisting, delisting_of
 from .yamlsource import PathKey, SourceDocument
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -153,13 +154,23 @@ def pack_positions(doc: SourceDocument) -> bytes:
 
 @dataclass
 class FileEntry:
-    """What one case file came to, in a form that unpickles fast (no Location objects)."""
+    """What one case file came to, in a form that unpickles fast (no Location objects).
 
-    assessment: Assessment | None  # with doc=None; the cache attaches a CachedDocument
-    positions: bytes
+    A build needs only the slim fields (case id, the two positions its cross-file checks
+    may cite, the PublicCase and its fingerprint); the full judged result (Case, state,
+    verdicts, positions) stays a nested pickle that only `load_registry` unpacks.
+    """
+
+    full: bytes  # pickled (Assessment with doc=None, packed positions); b"" when invalid
     problems: list[Problem]
+    case_id: str | None = None
+    case_at: tuple[int, int] = (1, 1)  # where ("case",) is, for a repeated-id problem
     public: PublicCase | None = None
     slug: str | None = None
+    company: str | None = None  # slugs.company_key of the debtor
+    delisting: Delisting | None = None  # when a once-listed case came down (sitemap lastmod)
+    name_at: tuple[int, int] = (1, 1)  # where ("debtor", "name") is, for a slug collision
+    digest: bytes = b""  # ContextFingerprint digest of `public`
 
 
 def judge_file(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) -> FileEntry:
@@ -169,22 +180,33 @@ def judge_file(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) 
     from .errors import RecordInvalid
     from .records import load_case
     from .rules import assess
-    from .slugs import slugify
+    from .slugs import company_key, slugify
 
     try:
         case, doc = load_case(path, raw)
     except RecordInvalid as exc:
-        return FileEntry(None, b"", invalid_record_problems(path, exc, raw))
+        return FileEntry(b"", invalid_record_problems(path, exc, raw))
     assessment = assess(case, doc, settings, as_of)
+    full = (dataclasses.replace(assessment, doc=None), pack_positions(doc))  # type: ignore[arg-type]
     entry = FileEntry(
-        dataclasses.replace(assessment, doc=None),  # type: ignore[arg-type]
-        pack_positions(doc),
+        pickle.dumps(full, protocol=pickle.HIGHEST_PROTOCOL),
         check_problems(assessment),
+        case.case,
+        _line_col(doc.locate(("case",))),
     )
     if assessment.public and not assessment.check_failures:
         entry.slug = case.debtor.slug or slugify(case.debtor.name)
+        entry.company = company_key(case.debtor.name, case.debtor.country)
+        entry.name_at = _line_col(doc.locate(("debtor", "name")))
         entry.public = project(assessment, entry.slug)
+        entry.digest = ContextFingerprint().model_digest(entry.public)
+    else:
+        entry.delisting = delisting_of(assessment, settings)
     return entry
+
+
+def _line_col(location: Location) -> tuple[int, int]:
+    return (location.line, location.column)
 
 
 def judge_file_packed(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) -> bytes:
@@ -201,12 +223,18 @@ class BuildCache:
         self.version = pipeline_version()
         self.files: dict[str, bytes] = self._load("files")  # key -> pickled FileEntry
         self.pages: dict[str, str] = self._load("pages")
+        self.search: dict[str, list[tuple[str, str, tuple[str, ...]]]] = self._load("search")
+        self._used_search: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+        self._loaded_search = dict(self.search)
+        self.read_back: dict[str, bytes] = {}  # output path -> the bytes just read from it
         self._used_files: dict[str, bytes] = {}
         self._used_pages: dict[str, str] = {}
         self._entry_of: dict[int, FileEntry] = {}
+        self.model_digests: dict[int, tuple[PublicCase, bytes]] = {}
         self._loaded_files = dict(self.files)
         self._loaded_pages = dict(self.pages)
         self.stats = {"files_hit": 0, "files_miss": 0, "pages_hit": 0, "pages_miss": 0}
+        self.delistings: list[Delisting] = []
 
     # ---- storage ------------------------------------------------------------------
 
@@ -227,6 +255,7 @@ class BuildCache:
         for name, table, loaded in (
             ("files", self._used_files, self._loaded_files),
             ("pages", self._used_pages, self._loaded_pages),
+            ("search", self._used_search, self._loaded_search),
         ):
             target = self._file(name)
             if table == loaded and target.is_file():
@@ -235,7 +264,7 @@ class BuildCache:
             with tmp.open("wb") as handle:
                 pickle.dump(table, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, target)
-        keep = {self._file("files").name, self._file("pages").name}
+        keep = {self._file(name).name for name in ("files", "pages", "search")}
         for old in self.directory.glob("*.pickle"):
             if old.name not in keep:
                 old.unlink()
@@ -246,6 +275,14 @@ class BuildCache:
         self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
     ) -> Registry:
         """The same Registry as `registry.load_registry`, from the cache where it can."""
+
+        found, raws, keys = self._judged(paths, settings, as_of)
+        return assemble_registry(self._results(found, raws, keys))
+
+    def _judged(
+        self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
+    ) -> tuple[list[Path], list[bytes | None], list[str]]:
+        """Every case file, its bytes and its key; files missing from the cache are judged."""
         from .parallel import judge_files
 
         context = settings_digest(settings, as_of)
@@ -266,7 +303,68 @@ class BuildCache:
             self.files[keys[i]] = entry
         self.stats["files_hit"] += len(found) - len(missing)
         self.stats["files_miss"] += len(missing)
-        return assemble_registry(self._results(found, raws, keys))
+        return found, raws, keys
+
+    def load_public(
+        self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
+    ) -> tuple[list[Problem], list[PublicCase]]:
+        """What a build needs of the registry, from slim entries: every problem, exactly as
+        `load_registry` + `build.public_cases` word them, or the public cases in file order.
+        No Case is unpickled."""
+        from .registry import load_one
+
+        found, raws, keys = self._judged(paths, settings, as_of)
+        problems: list[Problem] = []
+        self.delistings.clear()
+        first_seen: dict[str, tuple[Path, tuple[int, int]]] = {}
+        public: list[tuple[Path, FileEntry]] = []
+        for path, raw, key in zip(found, raws, keys, strict=True):
+            if raw is None:  # unreadable: let the core loader word the problem
+                problems.extend(load_one(path, RegistrySettings(), date.today())[1])
+                continue
+            blob = self._used_files[key] = self.files[key]
+            entry: FileEntry = pickle.loads(blob)
+            problems.extend(entry.problems)
+            if entry.case_id is None:
+                continue
+            if entry.case_id in first_seen:
+                other, at = first_seen[entry.case_id]
+                problems.append(
+                    Problem(
+                        Location(path, *entry.case_at),
+                        f"case id {entry.case_id} is already used by {other}:{at[0]}",
+                    )
+                )
+                continue
+            first_seen[entry.case_id] = (path, entry.case_at)
+            if entry.delisting is not None:
+                self.delistings.append(entry.delisting)
+            if entry.public is not None:
+                public.append((path, entry))
+        if problems:
+            return problems, []
+        return self._slugged(public), [e.public for _, e in public if e.public is not None]
+
+    def _slugged(self, public: list[tuple[Path, FileEntry]]) -> list[Problem]:
+        """`build.assign_company_slugs` on slim entries: the same collision problems."""
+        by_slug: dict[str, tuple[str | None, Path, tuple[int, int]]] = {}
+        problems: list[Problem] = []
+        for path, entry in public:
+            assert entry.public is not None and entry.slug is not None
+            self.model_digests[id(entry.public)] = (entry.public, entry.digest)
+            known = by_slug.get(entry.slug)
+            if known is not None and known[0] != entry.company:
+                problems.append(
+                    Problem(
+                        Location(path, *entry.name_at),
+                        f"debtor {entry.public.debtor_name!r} gets the company URL "
+                        f"/companies/{entry.slug}/, which {known[1]}:{known[2][0]} already "
+                        "uses for another company; set debtor.slug in one of them",
+                    )
+                )
+                continue
+            by_slug.setdefault(entry.slug, (entry.company, path, entry.name_at))
+        return problems
 
     def _file_key(self, path: Path, raw: bytes | None, context: str) -> str:
         digest = hashlib.sha256(f"{self.version}\0{context}\0{path}\0".encode())
@@ -284,13 +382,12 @@ class BuildCache:
                 continue
             blob = self._used_files[key] = self.files[key]
             entry: FileEntry = pickle.loads(blob)
-            if entry.assessment is None:
+            if not entry.full:
                 yield None, entry.problems
                 continue
-            doc = CachedDocument(path, raw, entry.positions)
-            assessment = Assessment(
-                entry.assessment.case, doc, entry.assessment.state, entry.assessment.results
-            )
+            judged, positions = pickle.loads(entry.full)
+            doc = CachedDocument(path, raw, positions)
+            assessment = Assessment(judged.case, doc, judged.state, judged.results)
             self._entry_of[id(assessment)] = entry
             yield assessment, entry.problems
 
@@ -300,6 +397,53 @@ class BuildCache:
         if entry is not None and entry.public is not None and entry.slug == slug:
             return entry.public
         return project(assessment, slug)
+
+    # ---- search index -------------------------------------------------------------
+
+    def search_indexer(self, output_dir: Path) -> Callable[[list[Page]], list[Page]]:
+        """`search.search_index_pages`, answered from the previous output when every
+        searchable page (path, bytes, cases) is the same as when that bundle was made."""
+        from importlib.metadata import version
+
+        from .search import search_index_pages, searchable
+
+        def index(pages: list[Page]) -> list[Page]:
+            hasher = hashlib.sha256(
+                f"{self.version}\0pagefind {version('pagefind_bin')}\0".encode()
+            )
+            for page in searchable(pages):
+                hasher.update(f"{page.path}\0{page.cases!r}\0".encode())
+                hasher.update(hashlib.sha256(page.body).digest())
+            key = hasher.hexdigest()
+            bundle = self._bundle_from(output_dir, self.search.get(key))
+            if bundle is None:
+                bundle = search_index_pages(pages)
+                self.stats["search_miss"] = 1
+            else:
+                self.stats["search_hit"] = 1
+            self.search[key] = self._used_search[key] = [
+                (p.path, hashlib.sha256(p.body).hexdigest(), p.cases) for p in bundle
+            ]
+            return bundle
+
+        return index
+
+    def _bundle_from(
+        self, output_dir: Path, known: list[tuple[str, str, tuple[str, ...]]] | None
+    ) -> list[Page] | None:
+        if not known:
+            return None
+        bundle: list[Page] = []
+        for path, digest, cases in known:
+            try:
+                body = (output_dir / path).read_bytes()
+            except OSError:
+                return None
+            if hashlib.sha256(body).hexdigest() != digest:
+                return None
+            self.read_back[path] = body
+            bundle.append(Page(path, body, cases))
+        return bundle
 
     # ---- pages --------------------------------------------------------------------
 
@@ -356,6 +500,13 @@ class ContextFingerprint:
         else:
             raise Unfingerprintable(f"{kind.__module__}.{kind.__qualname__}")
 
+    def seed(self, model: BaseModel, digest: bytes) -> None:
+        """Adopt a digest `model_digest` gave for this very model (e.g. in a worker)."""
+        self._models[id(model)] = (model, digest)
+
+    def model_digest(self, model: BaseModel) -> bytes:
+        return self._model(model)
+
     def _model(self, model: BaseModel) -> bytes:
         known = self._models.get(id(model))
         if known is not None and known[0] is model:
@@ -407,6 +558,8 @@ class MemoRenderer(SiteRenderer):
         self.memo = memo
         self.output_dir = output_dir
         self.fingerprint = ContextFingerprint()
+        for model, digest in memo.model_digests.values():
+            self.fingerprint.seed(model, digest)
         previous = read_manifest(output_dir)
         self.previous_paths: dict[str, str] = {}
         for path, meta in previous.items():
@@ -436,8 +589,12 @@ class MemoRenderer(SiteRenderer):
     def _previous_body(self, digest: str | None) -> bytes | None:
         if digest is None or digest not in self.previous_paths:
             return None
+        path = self.previous_paths[digest]
         try:
-            body = (self.output_dir / self.previous_paths[digest]).read_bytes()
+            body = (self.output_dir / path).read_bytes()
         except OSError:
             return None
-        return body if hashlib.sha256(body).hexdigest() == digest else None
+        if hashlib.sha256(body).hexdigest() != digest:
+            return None
+        self.memo.read_back[path] = body
+        return body

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterable
@@ -79,7 +80,9 @@ def search_index_pages(pages: Iterable[Page]) -> list[Page]:
     if not indexed:
         return []  # nothing public to search; Pagefind refuses an empty site
     cases_by_url = {_url(p): p.cases for p in indexed}
-    with tempfile.TemporaryDirectory(prefix="overdue-pagefind-") as tmp:
+    shm = Path("/dev/shm")  # a scratch copy of thousands of pages: memory, not disk, if we can
+    scratch_root = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="overdue-pagefind-", dir=scratch_root) as tmp:
         scratch = Path(tmp) / INDEX_DIR
         _index(indexed, scratch)
         bundle: list[Page] = []

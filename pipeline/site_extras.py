@@ -7,14 +7,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from . import opendata, seo
 from .feeds import listings_feed
-from .public import PublicCase
+from .public import PublicCase, jurisdiction_path
 from .render import Page, SiteRenderer
+from .rules import Assessment
+from .settings import RegistrySettings
 from .sitemaps import SitemapEntry, robots_txt, sitemap_pages
+from .slugs import slugify
 
 SEARCH_DESCRIPTION = (
     "Search every public listing by company name, place or case number. The search runs "
@@ -91,6 +94,27 @@ class Delisting:
     on: date
     pages: tuple[str, ...]
     """URL paths of the company and jurisdiction pages that showed it."""
+
+
+def delisting_of(assessment: Assessment, settings: RegistrySettings) -> Delisting | None:
+    """When a case that was listed came down, and the listing pages it was on; None if it
+    was never listed (or still is)."""
+    state, case = assessment.state, assessment.case
+    listed = [e.date for e in case.events if e.kind == "listed" and e.date <= state.as_of]
+    if not listed or (assessment.public and not assessment.check_failures):
+        return None
+    on = state.last_event_on or listed[-1]
+    if state.listed_on is not None:
+        expiry = state.listed_on + timedelta(days=settings.max_listing_days + 1)
+        if expiry <= state.as_of:
+            on = max(on, expiry)
+    debtor = case.debtor
+    slug = debtor.slug or slugify(debtor.name)
+    return Delisting(on, (
+        f"/companies/{slug}/",
+        jurisdiction_path(debtor.country, debtor.region),
+        jurisdiction_path(debtor.country, None),
+    ))  # fmt: skip
 
 
 REGISTRY_WIDE = ("/", "/data/")  # totals and counts cover every case

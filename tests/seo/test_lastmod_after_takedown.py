@@ -11,6 +11,8 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from pipeline import casecommands
 from pipeline.build import build_site
 from pipeline.settings import RegistrySettings
@@ -27,16 +29,18 @@ def lastmods(output: Path) -> dict[str, str]:
     return dict(pairs)
 
 
-def test_pages_that_drop_a_paid_case_move_their_lastmod(tmp_path: Path) -> None:
+@pytest.mark.parametrize("cached", [False, True])
+def test_pages_that_drop_a_paid_case_move_their_lastmod(tmp_path: Path, cached: bool) -> None:
     content = tmp_path / "debts"
     shutil.copytree(REPO / "content" / "debts", content)
     settings = RegistrySettings(
         content_dir=content, pages_dir=REPO / "content" / "pages", as_of=AS_OF
     )
-    build_site(settings, tmp_path / "out", REPO / "theme")
+    cache = tmp_path / "cache" if cached else None
+    build_site(settings, tmp_path / "out", REPO / "theme", cache_dir=cache)
     before = lastmods(tmp_path / "out")
     casecommands.pay(content / "NWA-2025-001.yaml", "8000.00", AS_OF, reference="wire 1")
-    build_site(settings, tmp_path / "out", REPO / "theme")
+    build_site(settings, tmp_path / "out", REPO / "theme", cache_dir=cache)
     after = lastmods(tmp_path / "out")
     assert "/cases/nwa-2025-001/" not in after
     for path in ("/", "/data/", "/jurisdictions/us/"):
