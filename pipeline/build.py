@@ -238,28 +238,6 @@ def delistings(registry: Registry, settings: RegistrySettings) -> list[Delisting
     return [d for d in found if d is not None]
 
 
-def rescan_into_manifest(
-    output_dir: Path, subdir: str, cases_for: Callable[[str, bytes], tuple[str, ...]] | None = None
-) -> list[str]:
-    """Record every file under output_dir/subdir in the manifest (for tools that write their
-    own files there); entries under subdir that no longer exist are dropped. Returns paths."""
-    manifest_path = output_dir / MANIFEST_NAME
-    files = read_manifest(output_dir)
-    root = _inside(output_dir, subdir)
-    prefix = subdir.strip("/") + "/"
-    files = {k: v for k, v in files.items() if not k.startswith(prefix)}
-    found: list[str] = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []:
-        relative = path.relative_to(output_dir.resolve()).as_posix()
-        body = path.read_bytes()
-        cases = cases_for(relative, body) if cases_for else ()
-        files[relative] = {"sha256": _sha256(body), "bytes": len(body), "cases": list(cases)}
-        found.append(relative)
-    manifest = {"version": MANIFEST_VERSION, "files": dict(sorted(files.items()))}
-    manifest_path.write_bytes(json.dumps(manifest, indent=1, sort_keys=True).encode())
-    return found
-
-
 def build_site(
     settings: RegistrySettings,
     output_dir: Path,

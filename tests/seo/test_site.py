@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from pipeline.build import BuildResult, read_manifest, rescan_into_manifest
+from pipeline.build import BuildResult, read_manifest
 from pipeline.cli import main
 from pipeline.opendata import column_docs
 from pipeline.seocheck import check_json_ld, check_site, html_pages, load_vocabulary, page_facts
@@ -171,15 +171,3 @@ def test_no_private_field_reaches_any_output(sample_site: Site) -> None:
         if path.is_file() and "pagefind" not in path.parts:
             text = path.read_bytes().decode("utf-8", "replace")
             assert not [p for p in private if p in text], path
-
-
-def test_rescan_into_manifest_lists_files_written_outside_the_page_flow(tmp_path: Path) -> None:
-    output = tmp_path / "out"
-    (output / "extra" / "sub").mkdir(parents=True)
-    (output / "extra" / "sub" / "a.bin").write_bytes(b"abc")
-    found = rescan_into_manifest(output, "extra", lambda path, body: ("CASE-1",))
-    assert found == ["extra/sub/a.bin"]
-    entry = read_manifest(output)["extra/sub/a.bin"]
-    assert entry["bytes"] == 3 and entry["cases"] == ["CASE-1"]
-    (output / "extra" / "sub" / "a.bin").unlink()
-    assert rescan_into_manifest(output, "extra") == [] and read_manifest(output) == {}
