@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import pycountry
 import yaml
@@ -55,17 +55,27 @@ def is_iso_code(code: str) -> bool:
     return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
 
 
-def parse_table(text: str) -> dict[str, JurisdictionPolicy]:
-    """Parse and validate the policy table text. Raises JurisdictionTableInvalid."""
+def table_rows(
+    text: str, name: str, fields: tuple[str, ...], error: type[ValueError]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The rows of one of our data tables (`entries:` list of mappings with exactly
+    `fields`), each with a "name entry N" label for error messages."""
     document = yaml.safe_load(text)
     rows = document.get("entries") if isinstance(document, dict) else None
     if not isinstance(rows, list) or not rows:
-        raise JurisdictionTableInvalid("jurisdictions.yaml: 'entries' must be a non-empty list")
-    table: dict[str, JurisdictionPolicy] = {}
+        raise error(f"{name}: 'entries' must be a non-empty list")
     for number, row in enumerate(rows, 1):
-        where = f"jurisdictions.yaml entry {number}"
-        if not isinstance(row, dict) or set(row) != {"code", "policy", "regime", "source"}:
-            raise JurisdictionTableInvalid(f"{where}: needs exactly code, policy, regime, source")
+        where = f"{name} entry {number}"
+        if not isinstance(row, dict) or set(row) != set(fields):
+            raise error(f"{where}: needs exactly {', '.join(fields)}")
+        yield where, row
+
+
+def parse_table(text: str) -> dict[str, JurisdictionPolicy]:
+    """Parse and validate the policy table text. Raises JurisdictionTableInvalid."""
+    table: dict[str, JurisdictionPolicy] = {}
+    fields = ("code", "policy", "regime", "source")
+    for where, row in table_rows(text, "jurisdictions.yaml", fields, JurisdictionTableInvalid):
         code, policy = row["code"], row["policy"]
         if not isinstance(code, str):  # an unquoted NO arrives here as False
             raise JurisdictionTableInvalid(f"{where}: quote the code ({code!r})")

@@ -11,9 +11,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
-import yaml
-
-from .jurisdictions import is_iso_code
+from .jurisdictions import is_iso_code, table_rows
 
 
 class LimitationTableInvalid(ValueError):
@@ -30,15 +28,10 @@ class LimitationPeriod:
 
 
 def parse_table(text: str) -> dict[str, LimitationPeriod]:
-    document = yaml.safe_load(text)
-    rows = document.get("entries") if isinstance(document, dict) else None
-    if not isinstance(rows, list) or not rows:
-        raise LimitationTableInvalid("limitation_periods.yaml: 'entries' must be a non-empty list")
     table: dict[str, LimitationPeriod] = {}
-    for number, row in enumerate(rows, 1):
-        where = f"limitation_periods.yaml entry {number}"
-        if not isinstance(row, dict) or set(row) != {"code", "years", "source"}:
-            raise LimitationTableInvalid(f"{where}: needs exactly code, years, source")
+    fields = ("code", "years", "source")
+    name = "limitation_periods.yaml"
+    for where, row in table_rows(text, name, fields, LimitationTableInvalid):
         code, years, source = row["code"], row["years"], row["source"]
         if not isinstance(code, str) or not is_iso_code(code) or code in table:
             raise LimitationTableInvalid(f"{where}: {code!r} is not a new ISO 3166 code")
