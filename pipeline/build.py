@@ -1,37 +1,52 @@
-"""The site build: registry -> public cases -> pages -> output/ with a build manifest.
+"""The site build: case files -> public cases -> a site plan -> output/ with a manifest.
 
-The build never writes to content/. It writes a file only when its bytes change (so
-unchanged files keep their mtime), deletes files that an earlier build wrote and this one
-did not, and records every output path with its content hash and the cases it shows in
-`output/.overdue-manifest.json`, which the publisher and takedown rely on.
+The build never writes to content/. Case files are judged in worker processes, and the
+pages whose inputs changed are made in worker processes too. A file is written only when
+its bytes change (so unchanged files keep their mtime), every file this build did not
+produce is deleted, and every output path is recorded with its content hash and the cases
+it shows in `output/.overdue-manifest.json`, which the publisher and takedown rely on.
+With a cache directory, a rebuild judges only changed case files and makes only the jobs
+whose inputs changed; without one it makes everything. The output is the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .errors import BuildRefused, Problem
+from .outputs import (
+    OutputRecord,
+    check_relative,
+    delete_stale,
+    dir_stat,
+    file_stat,
+    parent_dirs,
+    produce_all,
+    remove_empty_dirs,
+    scan_changed,
+    scan_tree,
+    write_if_changed,
+)
 from .public import PublicCase, project
-from .registry import Registry, load_registry
-from .render import Page, SiteRenderer, load_static_pages, site_pages
+from .registry import Registry
+from .render import Page, SiteRenderer, load_static_pages
 from .rules import Assessment
 from .search import search_index_pages
 from .settings import RegistrySettings
-from .site_extras import Delisting, delisting_of, extra_outputs
+from .site_extras import Delisting, delisting_of
+from .siteplan import CaseRef, Job, asset_job, make_ref, plan_site
 from .slugs import company_key, slugify
 
 MANIFEST_NAME = ".overdue-manifest.json"
 MANIFEST_VERSION = 1
 
-# Hooks for the build cache (buildcache.py); the defaults are the plain, uncached build.
 Projector = Callable[[Assessment, str], PublicCase]
-RendererFactory = Callable[[Path, RegistrySettings, str], SiteRenderer]
 
 
 @dataclass
@@ -88,16 +103,6 @@ def public_cases(registry: Registry, project_case: Projector = project) -> list[
     return [project_case(a, slugs[a.case.case]) for a in registry.public]
 
 
-def fingerprint_css(theme_dir: Path) -> Page:
-    body = (theme_dir / "static" / "css" / "site.css").read_bytes()
-    digest = hashlib.sha256(body).hexdigest()[:10]
-    return Page(f"theme/site.{digest}.css", body)
-
-
-def _sha256(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
 def read_manifest(output_dir: Path) -> dict[str, dict[str, object]]:
     try:
         manifest = json.loads((output_dir / MANIFEST_NAME).read_text("utf-8"))
@@ -107,86 +112,34 @@ def read_manifest(output_dir: Path) -> dict[str, dict[str, object]]:
     return files if isinstance(files, dict) else {}
 
 
-def _inside(root: Path, relative: str, resolved_root: Path | None = None) -> Path:
-    target = (root / relative).resolve()
-    if not target.is_relative_to(resolved_root or root.resolve()):
-        raise ValueError(f"output path {relative!r} escapes {root}")
-    return target
+def delistings(registry: Registry, settings: RegistrySettings) -> list[Delisting]:
+    """Cases that were listed and are not public now, with the day they came down."""
+    public = {id(a) for a in registry.public}
+    found = (delisting_of(a, settings) for a in registry.assessments if id(a) not in public)
+    return [d for d in found if d is not None]
 
 
-def _files_present(output_dir: Path) -> set[str]:
-    """Every file and symlink under output/, as relative POSIX paths (links not followed)."""
-    present: set[str] = set()
-    for folder, dirnames, filenames in os.walk(output_dir):
-        base = Path(folder)
-        links = [d for d in dirnames if (base / d).is_symlink()]
-        for name in [*filenames, *links]:
-            present.add((base / name).relative_to(output_dir).as_posix())
-    return present
+def extra_jobs(jobs: list[Job]) -> list[Job]:
+    """Hook for more output files (tests add an oversized sitemap here)."""
+    return jobs
 
 
-def _replace_atomically(target: Path, body: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        tmp.write_bytes(body)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def site_renderer(settings: RegistrySettings, theme_dir: Path) -> tuple[SiteRenderer, Job]:
+    css = asset_job(theme_dir / "static" / "css" / "site.css", "theme")
+    return SiteRenderer(theme_dir, settings, "/" + css.path), css
 
 
-def write_output(
-    output_dir: Path, pages: list[Page], as_of: date, read_back: Mapping[str, bytes] | None = None
-) -> BuildResult:
-    """Write pages whose bytes changed and delete every other file in output/.
-
-    The bytes on disk decide, never the previous manifest: an interrupted build may have
-    rewritten a file, left a temp file or a truncated manifest behind, and any of those
-    could keep a taken-down case in output/. So every file this build did not produce is
-    stale, whether or not a manifest remembers writing it. `read_back` holds bytes this
-    build has just read from output/ files (the build cache's memo hits): a page whose
-    body is that very object is not read a second time.
-    """
-    read_back = read_back or {}
-    result = BuildResult(pages=len(pages))
-    output_dir.mkdir(parents=True, exist_ok=True)
-    files: dict[str, dict[str, object]] = {}
-    resolved_root = output_dir.resolve()
-    for page in pages:
-        if page.path in files or page.path == MANIFEST_NAME:
-            raise ValueError(f"two pages want the same output path {page.path}")
-        digest = _sha256(page.body)
-        files[page.path] = {"sha256": digest, "bytes": len(page.body), "cases": list(page.cases)}
-        target = _inside(output_dir, page.path, resolved_root)
-        if read_back.get(page.path) is page.body and not target.is_symlink():
-            continue
-        if target.is_file() and not target.is_symlink() and target.read_bytes() == page.body:
-            continue
-        _replace_atomically(target, page.body)
-        result.written.append(page.path)
-    for stale in sorted(_files_present(output_dir) - set(files) - {MANIFEST_NAME}):
-        target = output_dir / stale
-        target.unlink()
-        result.deleted.append(stale)
-    _remove_empty_dirs(output_dir)
-    manifest = {"version": MANIFEST_VERSION, "files": dict(sorted(files.items()))}
-    body = json.dumps(manifest, indent=1, sort_keys=True).encode()
-    manifest_path = output_dir / MANIFEST_NAME
-    if not manifest_path.is_file() or manifest_path.read_bytes() != body:
-        _replace_atomically(manifest_path, body)
-    return result
-
-
-def _remove_empty_dirs(root: Path) -> None:
-    """Directories left empty by deletions go too (a bare /cases/x/ is a trace)."""
-    for folder, _, _ in sorted(os.walk(root), key=lambda entry: -len(entry[0])):
-        path = Path(folder)
-        if path != root and not path.is_symlink():
-            try:
-                path.rmdir()
-            except OSError:
-                continue
+def plan(
+    refs: Sequence[CaseRef],
+    settings: RegistrySettings,
+    theme_dir: Path,
+    delisted: Sequence[Delisting] = (),
+) -> tuple[SiteRenderer, list[Job]]:
+    renderer, css = site_renderer(settings, theme_dir)
+    jobs = plan_site(
+        renderer, refs, load_static_pages(settings.pages_dir), theme_dir, delisted, extra_jobs
+    )
+    return renderer, [css, *jobs]
 
 
 def render_site(
@@ -194,48 +147,16 @@ def render_site(
     settings: RegistrySettings,
     theme_dir: Path,
     project_case: Projector = project,
-    make_renderer: RendererFactory = SiteRenderer,
 ) -> tuple[list[Page], list[PublicCase]]:
+    """Every output file in memory, from a loaded registry: the reference path, serial."""
     cases = public_cases(registry, project_case)
-    pages = render_cases(
-        cases, settings, theme_dir, make_renderer, delisted=delistings(registry, settings)
-    )
-    return pages, cases
-
-
-def render_cases(
-    cases: list[PublicCase],
-    settings: RegistrySettings,
-    theme_dir: Path,
-    make_renderer: RendererFactory = SiteRenderer,
-    index_search: Callable[[list[Page]], list[Page]] = search_index_pages,
-    delisted: Sequence[Delisting] = (),
-) -> list[Page]:
-    """Every output file of the site for these public cases."""
-    css = fingerprint_css(theme_dir)
-    renderer = make_renderer(theme_dir, settings, "/" + css.path)
-    pages = [css, *site_pages(renderer, cases, load_static_pages(settings.pages_dir))]
-    pages.extend(extra_pages(renderer, cases, pages, theme_dir, delisted))
-    pages.extend(index_search(pages))
-    return pages
-
-
-def extra_pages(
-    renderer: SiteRenderer,
-    cases: list[PublicCase],
-    pages: list[Page],
-    theme_dir: Path,
-    delistings: Sequence[Delisting] = (),
-) -> list[Page]:
-    """Search and open-data pages, assets, robots, sitemaps, feed, open data (site_extras)."""
-    return extra_outputs(renderer, cases, pages, theme_dir, delistings)
-
-
-def delistings(registry: Registry, settings: RegistrySettings) -> list[Delisting]:
-    """Cases that were listed and are not public now, with the day they came down."""
-    public = {id(a) for a in registry.public}
-    found = (delisting_of(a, settings) for a in registry.assessments if id(a) not in public)
-    return [d for d in found if d is not None]
+    refs = [make_ref(c, settings.site_url) for c in cases]
+    _, jobs = plan(refs, settings, theme_dir, delistings(registry, settings))
+    pages = [Page(j.path, j.produce(), j.cases) for j in jobs]
+    return [
+        *pages,
+        *search_index_pages(p for p, j in zip(pages, jobs, strict=False) if j.searchable),
+    ], cases
 
 
 def build_site(
@@ -248,32 +169,163 @@ def build_site(
 ) -> BuildResult:
     """Check every record and build the site. Raises BuildRefused on any invalid record.
 
-    With `cache_dir`, unchanged case files and pages come from the build cache and a cold
-    cache is filled by worker processes; the output is byte-identical either way.
+    With `cache_dir`, unchanged case files and jobs come from the build cache; the output
+    is byte-identical either way.
     """
-    as_of = as_of or settings.today()
-    if cache_dir is None:
-        registry = load_registry([settings.content_dir], settings, as_of)
-        if registry.problems:
-            raise BuildRefused(registry.problems)
-        pages, cases = render_site(registry, settings, theme_dir)
-    else:
-        from .buildcache import BuildCache
+    from .buildcache import BuildCache
 
-        cache = BuildCache(cache_dir, workers)
-        problems, cases = cache.load_public([settings.content_dir], settings, as_of)
+    as_of = as_of or settings.today()
+    cache = BuildCache(cache_dir, workers)
+    try:
+        problems, refs = cache.load_public([settings.content_dir], settings, as_of)
         if problems:
             raise BuildRefused(problems)
-        pages = render_cases(
-            cases, settings, theme_dir, cache.renderer_factory(output_dir),
-            cache.search_indexer(output_dir), cache.delistings,
-        )  # fmt: skip
-    result = write_output(output_dir, pages, as_of, cache.read_back if cache_dir else None)
-    if cache_dir is not None:
-        cache.save()
-        result.cache_stats = dict(cache.stats)
-    result.public_cases = [c.case_id for c in cases]
-    result.case_page_bytes = {
-        p.cases[0]: len(p.body) for p in pages if p.path.startswith("cases/") and p.cases
-    }
+        renderer, jobs = plan(refs, settings, theme_dir, cache.delistings)
+        writer = SiteWriter(output_dir, cache, renderer, theme_dir, workers)
+        result = writer.write(jobs)
+    except BaseException:
+        cache.close()
+        raise
+    cache.save(**writer.meta())
+    result.public_cases = [r.case_id for r in refs]
+    result.cache_stats = dict(cache.stats)
     return result
+
+
+class SiteWriter:
+    """Makes the jobs whose inputs changed, writes what changed, deletes what is stale."""
+
+    def __init__(
+        self,
+        output_dir: Path,
+        cache: Any,
+        renderer: SiteRenderer,
+        theme_dir: Path,
+        workers: int | None,
+    ) -> None:
+        from .buildcache import render_base
+
+        self.root = output_dir
+        self.cache = cache
+        self.workers = workers
+        where = str(output_dir.resolve())
+        self.names = (f"outputs:{where}", f"dirs:{where}", f"search:{where}")
+        previous = cache.meta(self.names[0])
+        self.previous: dict[str, OutputRecord] = previous if isinstance(previous, dict) else {}
+        dirs = cache.meta(self.names[1])
+        self.dirs: dict[str, Any] | None = dirs if isinstance(dirs, dict) else None
+        self.search_state = cache.meta(self.names[2])
+        self.base = render_base(cache.version, theme_dir, renderer)
+        self.records: dict[str, OutputRecord] = {}
+        self.new_dirs: dict[str, Any] = {}
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            self.names[0]: self.records,
+            self.names[1]: self.new_dirs,
+            self.names[2]: self.search_state,
+        }
+
+    def _key(self, job: Job) -> bytes | None:
+        from .buildcache import Fingerprint, Unfingerprintable
+
+        try:
+            inputs = Fingerprint().digest(job.inputs)
+        except Unfingerprintable:
+            return None
+        return hashlib.sha256(self.base + job.path.encode() + b"\0" + inputs).digest()
+
+    def write(self, jobs: list[Job]) -> BuildResult:
+        root = self.root
+        root.mkdir(parents=True, exist_ok=True)
+        seen: set[str] = set()
+        for job in jobs:
+            if job.path in seen or job.path == MANIFEST_NAME:
+                raise ValueError(f"two outputs want the same path {job.path}")
+            seen.add(check_relative(job.path))
+        scan = scan_tree(root) if self.dirs is None else scan_changed(root, self.dirs)
+        result = BuildResult()
+        keys = [self._key(job) for job in jobs]
+        todo: list[int] = []
+        stats = self.cache.stats
+        for i, (job, key) in enumerate(zip(jobs, keys, strict=True)):
+            known = self.previous.get(job.path)
+            if (
+                key is not None
+                and known is not None
+                and known.key == key
+                and file_stat(root / job.path) == known.stat
+            ):
+                self.records[job.path] = known
+                if job.path.endswith(".html"):
+                    stats["pages_hit"] += 1
+                continue
+            todo.append(i)
+            if job.path.endswith(".html"):
+                stats["pages_miss"] += 1
+        made = produce_all(
+            root, [j.path for j in jobs], todo, lambda i: jobs[i].produce(), self.workers or 0
+        )
+        for i, (sha, size, stat, written) in made.items():
+            job = jobs[i]
+            self.records[job.path] = OutputRecord(keys[i], sha, size, stat, job.cases)
+            if written:
+                result.written.append(job.path)
+        self._index_search([j for j in jobs if j.searchable], result)
+        expected = set(self.records) | {MANIFEST_NAME}
+        stale = (set(self.previous) | scan.foreign) - expected
+        result.deleted = delete_stale(root, stale)
+        keep = parent_dirs(expected)
+        remove_empty_dirs(root, scan.dirs - keep)
+        self._write_manifest()
+        for folder in keep:
+            found = dir_stat(root / folder if folder else root)
+            if found is not None:
+                self.new_dirs[folder] = found
+        result.pages = len(self.records)
+        result.written.sort()
+        result.case_page_bytes = {
+            r.cases[0]: r.size
+            for p, r in self.records.items()
+            if p.startswith("cases/") and r.cases
+        }
+        return result
+
+    def _index_search(self, searchable: list[Job], result: BuildResult) -> None:
+        """The Pagefind bundle: reused when every searchable page is as it was."""
+        from importlib.metadata import version
+
+        hasher = hashlib.sha256(
+            f"{self.cache.version}\0pagefind {version('pagefind_bin')}\0".encode()
+        )
+        for job in searchable:
+            record = self.records[job.path]
+            hasher.update(f"{job.path}\0{job.cases!r}\0{record.sha256}\0".encode())
+        key = hasher.digest()
+        state = self.search_state
+        if isinstance(state, dict) and state.get("key") == key:
+            reused = [self.previous.get(path) for path in state.get("files", ())]
+            if all(r is not None and file_stat(self.root / p) == r.stat
+                   for p, r in zip(state["files"], reused, strict=False)):  # fmt: skip
+                for path, found in zip(state["files"], reused, strict=False):
+                    assert found is not None
+                    self.records[path] = found
+                self.cache.stats["search_hit"] = 1
+                return
+        self.cache.stats["search_miss"] = 1
+        pages = [Page(j.path, (self.root / j.path).read_bytes(), j.cases) for j in searchable]
+        bundle = search_index_pages(pages)
+        for page in bundle:
+            sha, size, stat, written = write_if_changed(str(self.root), page.path, page.body)
+            self.records[page.path] = OutputRecord(None, sha, size, stat, page.cases)
+            if written:
+                result.written.append(page.path)
+        self.search_state = {"key": key, "files": [p.path for p in bundle]}
+
+    def _write_manifest(self) -> None:
+        files = {
+            path: {"bytes": r.size, "cases": list(r.cases), "sha256": r.sha256}
+            for path, r in sorted(self.records.items())
+        }
+        body = json.dumps({"files": files, "version": MANIFEST_VERSION}, sort_keys=True)
+        write_if_changed(str(self.root), MANIFEST_NAME, (body + "\n").encode())

@@ -1,17 +1,19 @@
 """The build cache: content-hash keyed memos that make a rebuild cost what changed.
 
-Two memos, both keyed by content hashes and never by mtimes (a CI clone resets them):
-- per case file: sha256(pipeline version, path, file bytes, settings, as-of date) -> the
-  file's judged result (Case, derived state, rule verdicts, compact positions) or its
-  problems, plus the `PublicCase` projection;
-- per rendered page: sha256(pipeline version, template sources, template globals, template
-  name, the render context) -> sha256 of the output bytes, which are then read back from
-  the previous build's output file (and re-hashed) instead of being rendered again.
+One SQLite file, `build.sqlite` in the cache directory, holds:
+- per case file, keyed by sha256(pipeline version, path, file bytes, settings, as-of
+  date): what the file came to (its problems, or the slim facts the site plan needs and
+  the pickled `PublicCase`, unpacked only when a page showing it is made);
+- the output records of the last build (per output file: the key of its job, the sha256,
+  size and stat of the bytes written), the stats of its directories and the search
+  index's state.
 
+Keys are content hashes, never mtimes (a CI clone resets them). The output records are
+compared with `lstat` only to know that a file is still the one this cache wrote (an
+edited or replaced file has a new ctime); anything else is read or made again.
 Everything derived from code is versioned by a hash of the pipeline package's source, so
-a code change invalidates the whole cache. A cold cache loads the case files in worker
-processes (`parallel.py`). The cache is an optimisation only: deleting it changes nothing
-in the output.
+a code change invalidates the whole cache. The cache is an optimisation only: deleting
+it, or any damage to it, changes nothing in the output.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Iterable
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
@@ -30,24 +33,16 @@ from typing import Any
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from .build import read_manifest
 from .errors import Location, Problem
-from .public import PublicCase, project
-from .registry import (
-    Registry,
-    assemble_registry,
-    case_files,
-    check_problems,
-    invalid_record_problems,
-)
-from .render import Page, SiteRenderer
-from .rules import Assessment
+from .registry import case_files, check_problems, invalid_record_problems
+from .render import SiteRenderer
 from .settings import RegistrySettings
 from .site_extras import Delisting, delisting_of
-from .yamlsource import PathKey, SourceDocument
+from .siteplan import CaseRef
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 PACKAGE_DIR = Path(__file__).resolve().parent
+DATABASE = "build.sqlite"
 
 
 @cache
@@ -75,214 +70,175 @@ def settings_digest(settings: RegistrySettings, as_of: date) -> str:
     return hashlib.sha256(f"{settings.model_dump_json()}\0{as_of.isoformat()}".encode()).hexdigest()
 
 
-class CachedDocument(SourceDocument):
-    """A SourceDocument rebuilt from the cache: positions from compact tables, the value tree
-    re-parsed from the same bytes only if something asks for it."""
-
-    def __init__(
-        self,
-        path: Path,
-        raw: bytes,
-        packed_positions: bytes,
-    ) -> None:
-        self.path = path
-        self._raw = raw
-        self._packed = packed_positions
-        self._tables: tuple[PositionTable, PositionTable] | None = None
-        self._full: SourceDocument | None = None
-
-    @property
-    def _compact(self) -> PositionTable:
-        if self._tables is None:
-            self._tables = pickle.loads(self._packed)
-        return self._tables[0]
-
-    @property
-    def _compact_keys(self) -> PositionTable:
-        self._compact  # noqa: B018 - unpacks both tables
-        assert self._tables is not None
-        return self._tables[1]
-
-    def _loaded(self) -> SourceDocument:
-        if self._full is None:
-            from .records import load_case
-
-            self._full = load_case(self.path, self._raw)[1]
-        return self._full
-
-    @property
-    def value(self) -> Any:
-        return self._loaded().value
-
-    @property
-    def positions(self) -> dict[PathKey, Location]:  # type: ignore[override]
-        return self._loaded().positions
-
-    @property
-    def key_positions(self) -> dict[PathKey, Location]:  # type: ignore[override]
-        return self._loaded().key_positions
-
-    @property
-    def problems(self) -> list[Problem]:  # type: ignore[override]
-        return self._loaded().problems
-
-    def locate(self, key: PathKey) -> Location:
-        probe = tuple(key)
-        while probe:
-            if probe in self._compact:
-                return Location(self.path, *self._compact[probe])
-            probe = probe[:-1]
-        line_col = self._compact.get(())
-        return Location(self.path, *line_col) if line_col else Location(self.path, 1, 1)
-
-    def locate_key(self, key: PathKey) -> Location:
-        found = self._compact_keys.get(tuple(key))
-        return Location(self.path, *found) if found else self.locate(key)
-
-
-PositionTable = dict[PathKey, tuple[int, int]]
-
-
-def pack_positions(doc: SourceDocument) -> bytes:
-    """Both position tables as (line, column) pairs, pickled: unpacked only when asked."""
-    tables = tuple(
-        {key: (loc.line, loc.column) for key, loc in table.items()}
-        for table in (doc.positions, doc.key_positions)
-    )
-    return pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL)
-
-
 @dataclass
 class FileEntry:
-    """What one case file came to, in a form that unpickles fast (no Location objects).
+    """What one case file came to, slim: the public model travels as its own pickle."""
 
-    A build needs only the slim fields (case id, the two positions its cross-file checks
-    may cite, the PublicCase and its fingerprint); the full judged result (Case, state,
-    verdicts, positions) stays a nested pickle that only `load_registry` unpacks.
-    """
-
-    full: bytes  # pickled (Assessment with doc=None, packed positions); b"" when invalid
     problems: list[Problem]
     case_id: str | None = None
     case_at: tuple[int, int] = (1, 1)  # where ("case",) is, for a repeated-id problem
-    public: PublicCase | None = None
     slug: str | None = None
     company: str | None = None  # slugs.company_key of the debtor
-    delisting: Delisting | None = None  # when a once-listed case came down (sitemap lastmod)
     name_at: tuple[int, int] = (1, 1)  # where ("debtor", "name") is, for a slug collision
-    digest: bytes = b""  # ContextFingerprint digest of `public`
+    delisting: Delisting | None = None  # when a once-listed case came down (sitemap lastmod)
+    digest: bytes = b""  # siteplan.case_digest of the public case
+    ref_fields: tuple[Any, ...] | None = None  # siteplan.ref_fields, when public
+    open_json: str = ""
+    open_csv: str = ""
 
 
-def judge_file(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) -> FileEntry:
+Judged = tuple[bytes, bytes]
+"""A pickled FileEntry and the pickled PublicCase (b"" when the case is not public)."""
+
+
+def judge_file(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) -> Judged:
     """Load, validate, judge and (when public) project one file; the unit of work of a worker."""
-    import dataclasses
-
+    from . import opendata
     from .errors import RecordInvalid
+    from .public import project
     from .records import load_case
     from .rules import assess
+    from .siteplan import case_digest, ref_fields
     from .slugs import company_key, slugify
 
     try:
         case, doc = load_case(path, raw)
     except RecordInvalid as exc:
-        return FileEntry(b"", invalid_record_problems(path, exc, raw))
+        return _pack(FileEntry(invalid_record_problems(path, exc, raw))), b""
     assessment = assess(case, doc, settings, as_of)
-    full = (dataclasses.replace(assessment, doc=None), pack_positions(doc))  # type: ignore[arg-type]
-    entry = FileEntry(
-        pickle.dumps(full, protocol=pickle.HIGHEST_PROTOCOL),
-        check_problems(assessment),
-        case.case,
-        _line_col(doc.locate(("case",))),
-    )
-    if assessment.public and not assessment.check_failures:
-        entry.slug = case.debtor.slug or slugify(case.debtor.name)
-        entry.company = company_key(case.debtor.name, case.debtor.country)
-        entry.name_at = _line_col(doc.locate(("debtor", "name")))
-        entry.public = project(assessment, entry.slug)
-        entry.digest = ContextFingerprint().model_digest(entry.public)
-    else:
+    entry = FileEntry(check_problems(assessment), case.case, _line_col(doc.locate(("case",))))
+    if not (assessment.public and not assessment.check_failures):
         entry.delisting = delisting_of(assessment, settings)
-    return entry
+        return _pack(entry), b""
+    entry.slug = case.debtor.slug or slugify(case.debtor.name)
+    entry.company = company_key(case.debtor.name, case.debtor.country)
+    entry.name_at = _line_col(doc.locate(("debtor", "name")))
+    public = project(assessment, entry.slug)
+    entry.digest = case_digest(public)
+    entry.ref_fields = ref_fields(public)
+    entry.open_json = opendata.json_fragment(public, settings.site_url)
+    entry.open_csv = opendata.csv_fragment(public, settings.site_url)
+    return _pack(entry), _pack(public)
+
+
+def _pack(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _line_col(location: Location) -> tuple[int, int]:
     return (location.line, location.column)
 
 
-def judge_file_packed(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) -> bytes:
-    """`judge_file`, pickled: the form workers send back and the cache stores."""
-    return pickle.dumps(judge_file(path, raw, settings, as_of), protocol=pickle.HIGHEST_PROTOCOL)
+class _Store:
+    """The SQLite file. Any damage or another pipeline version: start empty."""
+
+    def __init__(self, directory: Path, version: str) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / DATABASE
+        self.pid = os.getpid()
+        try:
+            self.db = self._open(version)
+        except sqlite3.DatabaseError:
+            self.path.unlink(missing_ok=True)
+            for extra in ("-wal", "-shm", "-journal"):
+                Path(f"{self.path}{extra}").unlink(missing_ok=True)
+            self.db = self._open(version)
+
+    def _open(self, version: str) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=OFF")  # a cache: a lost write costs a re-render
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, entry BLOB, public BLOB)"
+            )
+            row = db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
+            if row is None or row[0] != version:
+                db.execute("BEGIN")
+                db.execute("DELETE FROM files")
+                db.execute("DELETE FROM meta")
+                db.execute("INSERT INTO meta VALUES ('version', ?)", (version,))
+                db.execute("COMMIT")
+            db.execute("SELECT count(*) FROM files").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def meta(self, name: str) -> Any:
+        try:
+            row = self.db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
+            return pickle.loads(row[0]) if row else None
+        except (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError, AttributeError,
+                ImportError, TypeError):  # fmt: skip
+            return None
+
+    def entries(self, keys: Iterable[str]) -> dict[str, bytes]:
+        wanted = set(keys)
+        found: dict[str, bytes] = {}
+        for key, entry in self.db.execute("SELECT key, entry FROM files"):
+            if key in wanted:
+                found[key] = entry
+        return found
+
+    def public(self, key: str) -> bytes:
+        if os.getpid() != self.pid:  # a forked worker: never share the parent's connection
+            self.db, self.pid = sqlite3.connect(self.path), os.getpid()
+        row = self.db.execute("SELECT public FROM files WHERE key=?", (key,)).fetchone()
+        if row is None or not row[0]:
+            raise LookupError(f"the build cache lost the public case of {key}")
+        return bytes(row[0])
+
+    def save(self, new: dict[str, Judged], used: set[str], meta: dict[str, Any]) -> None:
+        db = self.db
+        db.execute("BEGIN")
+        db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)",
+                       ((k, e, p) for k, (e, p) in new.items()))  # fmt: skip
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM used")
+        db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
+        db.execute("DELETE FROM files WHERE key NOT IN (SELECT key FROM used)")
+        db.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            ((name, _pack(value)) for name, value in meta.items()),
+        )
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
 
 
 class BuildCache:
-    """Content-hash keyed memos for one output directory, stored under `directory`."""
+    """The memo of one output directory. `directory=None`: a build that remembers nothing
+    (every file judged, every job made), with the same code path and the same output."""
 
-    def __init__(self, directory: Path, workers: int | None = None) -> None:
-        self.directory = directory
+    def __init__(self, directory: Path | None, workers: int | None = None) -> None:
         self.workers = workers
         self.version = pipeline_version()
-        self.files: dict[str, bytes] = self._load("files")  # key -> pickled FileEntry
-        self.pages: dict[str, str] = self._load("pages")
-        self.search: dict[str, list[tuple[str, str, tuple[str, ...]]]] = self._load("search")
-        self._used_search: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
-        self._loaded_search = dict(self.search)
-        self.read_back: dict[str, bytes] = {}  # output path -> the bytes just read from it
-        self._used_files: dict[str, bytes] = {}
-        self._used_pages: dict[str, str] = {}
-        self._entry_of: dict[int, FileEntry] = {}
-        self.model_digests: dict[int, tuple[PublicCase, bytes]] = {}
-        self._loaded_files = dict(self.files)
-        self._loaded_pages = dict(self.pages)
+        self.store = _Store(directory, self.version) if directory is not None else None
         self.stats = {"files_hit": 0, "files_miss": 0, "pages_hit": 0, "pages_miss": 0}
         self.delistings: list[Delisting] = []
+        self._new: dict[str, Judged] = {}
+        self._used: set[str] = set()
 
-    # ---- storage ------------------------------------------------------------------
+    def meta(self, name: str) -> Any:
+        return self.store.meta(name) if self.store is not None else None
 
-    def _file(self, name: str) -> Path:
-        return self.directory / f"{name}.{self.version[:16]}.pickle"
+    def save(self, **meta: Any) -> None:
+        if self.store is not None:
+            self.store.save(self._new, self._used, meta)
+            self.close()
 
-    def _load(self, name: str) -> Any:
-        try:
-            with self._file(name).open("rb") as handle:
-                loaded = pickle.load(handle)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return {}
-        return loaded if isinstance(loaded, dict) else {}
-
-    def save(self) -> None:
-        """Keep exactly what this build used; drop files of other pipeline versions."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        for name, table, loaded in (
-            ("files", self._used_files, self._loaded_files),
-            ("pages", self._used_pages, self._loaded_pages),
-            ("search", self._used_search, self._loaded_search),
-        ):
-            target = self._file(name)
-            if table == loaded and target.is_file():
-                continue
-            tmp = target.with_name(f".{target.name}.tmp")
-            with tmp.open("wb") as handle:
-                pickle.dump(table, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, target)
-        keep = {self._file(name).name for name in ("files", "pages", "search")}
-        for old in self.directory.glob("*.pickle"):
-            if old.name not in keep:
-                old.unlink()
-
-    # ---- case files ---------------------------------------------------------------
-
-    def load_registry(
-        self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
-    ) -> Registry:
-        """The same Registry as `registry.load_registry`, from the cache where it can."""
-
-        found, raws, keys = self._judged(paths, settings, as_of)
-        return assemble_registry(self._results(found, raws, keys))
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
 
     def _judged(
         self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
-    ) -> tuple[list[Path], list[bytes | None], list[str]]:
-        """Every case file, its bytes and its key; files missing from the cache are judged."""
+    ) -> list[tuple[Path, bytes | None, str, bytes, bytes | None]]:
+        """Every case file: its path, bytes, key, pickled entry and pickled public case
+        (None: ask the store). Files the store does not know are judged, in workers."""
         from .parallel import judge_files
 
         context = settings_digest(settings, as_of)
@@ -296,34 +252,39 @@ class BuildCache:
                 raw = None
             raws.append(raw)
             keys.append(self._file_key(path, raw, context))
-        missing = [i for i, key in enumerate(keys) if raws[i] is not None and key not in self.files]
+        known = self.store.entries(keys) if self.store is not None else {}
+        missing = [i for i, key in enumerate(keys) if raws[i] is not None and key not in known]
         todo = [(found[i], raw) for i in missing if (raw := raws[i]) is not None]
-        fresh = judge_files(todo, settings, as_of, self.workers)
-        for i, entry in zip(missing, fresh, strict=True):
-            self.files[keys[i]] = entry
+        fresh = dict(zip(missing, judge_files(todo, settings, as_of, self.workers), strict=True))
         self.stats["files_hit"] += len(found) - len(missing)
         self.stats["files_miss"] += len(missing)
-        return found, raws, keys
+        out: list[tuple[Path, bytes | None, str, bytes, bytes | None]] = []
+        for i, (path, raw, key) in enumerate(zip(found, raws, keys, strict=True)):
+            if i in fresh:
+                entry, public = fresh[i]
+                self._new[key] = fresh[i]
+                out.append((path, raw, key, entry, public))
+            else:
+                out.append((path, raw, key, known.get(key, b""), None))
+            self._used.add(key)
+        return out
 
     def load_public(
         self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
-    ) -> tuple[list[Problem], list[PublicCase]]:
-        """What a build needs of the registry, from slim entries: every problem, exactly as
-        `load_registry` + `build.public_cases` word them, or the public cases in file order.
-        No Case is unpickled."""
+    ) -> tuple[list[Problem], list[CaseRef]]:
+        """Every problem, exactly as `load_registry` + `build.public_cases` word them, or
+        the public cases in file order. No Case is unpickled, and no PublicCase either."""
         from .registry import load_one
 
-        found, raws, keys = self._judged(paths, settings, as_of)
         problems: list[Problem] = []
         self.delistings.clear()
         first_seen: dict[str, tuple[Path, tuple[int, int]]] = {}
-        public: list[tuple[Path, FileEntry]] = []
-        for path, raw, key in zip(found, raws, keys, strict=True):
+        public: list[tuple[Path, FileEntry, str, bytes | None]] = []
+        for path, raw, key, packed, blob in self._judged(paths, settings, as_of):
             if raw is None:  # unreadable: let the core loader word the problem
                 problems.extend(load_one(path, RegistrySettings(), date.today())[1])
                 continue
-            blob = self._used_files[key] = self.files[key]
-            entry: FileEntry = pickle.loads(blob)
+            entry: FileEntry = pickle.loads(packed)
             problems.extend(entry.problems)
             if entry.case_id is None:
                 continue
@@ -339,25 +300,36 @@ class BuildCache:
             first_seen[entry.case_id] = (path, entry.case_at)
             if entry.delisting is not None:
                 self.delistings.append(entry.delisting)
-            if entry.public is not None:
-                public.append((path, entry))
+            if entry.ref_fields is not None:
+                public.append((path, entry, key, blob))
         if problems:
             return problems, []
-        return self._slugged(public), [e.public for _, e in public if e.public is not None]
+        problems = self._slugged(public)
+        if problems:
+            return problems, []
+        return [], [self._ref(entry, key, blob) for _, entry, key, blob in public]
 
-    def _slugged(self, public: list[tuple[Path, FileEntry]]) -> list[Problem]:
+    def _ref(self, entry: FileEntry, key: str, blob: bytes | None) -> CaseRef:
+        store = self.store
+        loader = None if blob is not None or store is None else (lambda: store.public(key))
+        return CaseRef(
+            None, entry.digest, entry.open_json, entry.open_csv, blob,
+            entry.ref_fields, loader,
+        )  # fmt: skip
+
+    def _slugged(self, public: list[tuple[Path, FileEntry, str, bytes | None]]) -> list[Problem]:
         """`build.assign_company_slugs` on slim entries: the same collision problems."""
         by_slug: dict[str, tuple[str | None, Path, tuple[int, int]]] = {}
         problems: list[Problem] = []
-        for path, entry in public:
-            assert entry.public is not None and entry.slug is not None
-            self.model_digests[id(entry.public)] = (entry.public, entry.digest)
+        for path, entry, _, _ in public:
+            assert entry.slug is not None and entry.ref_fields is not None
             known = by_slug.get(entry.slug)
             if known is not None and known[0] != entry.company:
+                name = entry.ref_fields[3]
                 problems.append(
                     Problem(
                         Location(path, *entry.name_at),
-                        f"debtor {entry.public.debtor_name!r} gets the company URL "
+                        f"debtor {name!r} gets the company URL "
                         f"/companies/{entry.slug}/, which {known[1]}:{known[2][0]} already "
                         "uses for another company; set debtor.slug in one of them",
                     )
@@ -371,100 +343,13 @@ class BuildCache:
         digest.update(raw if raw is not None else b"\0unreadable")
         return digest.hexdigest()
 
-    def _results(
-        self, found: list[Path], raws: list[bytes | None], keys: list[str]
-    ) -> Iterable[tuple[Assessment | None, list[Problem]]]:
-        from .registry import load_one
-
-        for path, raw, key in zip(found, raws, keys, strict=True):
-            if raw is None:  # unreadable: let the core loader word the problem
-                yield load_one(path, RegistrySettings(), date.today())
-                continue
-            blob = self._used_files[key] = self.files[key]
-            entry: FileEntry = pickle.loads(blob)
-            if not entry.full:
-                yield None, entry.problems
-                continue
-            judged, positions = pickle.loads(entry.full)
-            doc = CachedDocument(path, raw, positions)
-            assessment = Assessment(judged.case, doc, judged.state, judged.results)
-            self._entry_of[id(assessment)] = entry
-            yield assessment, entry.problems
-
-    def project(self, assessment: Assessment, slug: str | None = None) -> PublicCase:
-        """`public.project`, answered from the file's entry when the slug is the same."""
-        entry = self._entry_of.get(id(assessment))
-        if entry is not None and entry.public is not None and entry.slug == slug:
-            return entry.public
-        return project(assessment, slug)
-
-    # ---- search index -------------------------------------------------------------
-
-    def search_indexer(self, output_dir: Path) -> Callable[[list[Page]], list[Page]]:
-        """`search.search_index_pages`, answered from the previous output when every
-        searchable page (path, bytes, cases) is the same as when that bundle was made."""
-        from importlib.metadata import version
-
-        from .search import search_index_pages, searchable
-
-        def index(pages: list[Page]) -> list[Page]:
-            hasher = hashlib.sha256(
-                f"{self.version}\0pagefind {version('pagefind_bin')}\0".encode()
-            )
-            for page in searchable(pages):
-                hasher.update(f"{page.path}\0{page.cases!r}\0".encode())
-                hasher.update(hashlib.sha256(page.body).digest())
-            key = hasher.hexdigest()
-            bundle = self._bundle_from(output_dir, self.search.get(key))
-            if bundle is None:
-                bundle = search_index_pages(pages)
-                self.stats["search_miss"] = 1
-            else:
-                self.stats["search_hit"] = 1
-            self.search[key] = self._used_search[key] = [
-                (p.path, hashlib.sha256(p.body).hexdigest(), p.cases) for p in bundle
-            ]
-            return bundle
-
-        return index
-
-    def _bundle_from(
-        self, output_dir: Path, known: list[tuple[str, str, tuple[str, ...]]] | None
-    ) -> list[Page] | None:
-        if not known:
-            return None
-        bundle: list[Page] = []
-        for path, digest, cases in known:
-            try:
-                body = (output_dir / path).read_bytes()
-            except OSError:
-                return None
-            if hashlib.sha256(body).hexdigest() != digest:
-                return None
-            self.read_back[path] = body
-            bundle.append(Page(path, body, cases))
-        return bundle
-
-    # ---- pages --------------------------------------------------------------------
-
-    def renderer_factory(
-        self, output_dir: Path
-    ) -> Callable[[Path, RegistrySettings, str], SiteRenderer]:
-        def make(theme_dir: Path, settings: RegistrySettings, css_url: str) -> SiteRenderer:
-            return MemoRenderer(theme_dir, settings, css_url, self, output_dir)
-
-        return make
-
 
 class Unfingerprintable(Exception):
-    """A render context holds a value we cannot hash faithfully: render it, don't memo it."""
+    """A job's inputs hold a value we cannot hash faithfully: make it, don't memo it."""
 
 
-class ContextFingerprint:
-    """A stable digest of a render context. Models are hashed once per build."""
-
-    def __init__(self) -> None:
-        self._models: dict[int, tuple[object, bytes]] = {}
+class Fingerprint:
+    """A stable digest of a job's inputs. CaseRefs stand for their case's digest."""
 
     def digest(self, value: Any) -> bytes:
         hasher = hashlib.sha256()
@@ -473,13 +358,15 @@ class ContextFingerprint:
 
     def _feed(self, hasher: Any, value: Any) -> None:
         kind = type(value)
-        if value is None or kind in (bool, int, float, Decimal, date):
-            hasher.update(f"{kind.__name__}:{value!r};".encode())
+        if kind is CaseRef:
+            hasher.update(b"ref:" + value.digest)
         elif kind is str or kind is Markup:
             text = str(value).encode()
             hasher.update(f"{kind.__name__}:{len(text)}:".encode() + text)
-        elif isinstance(value, BaseModel):
-            hasher.update(self._model(value))
+        elif value is None or kind in (bool, int, float, Decimal, date):
+            hasher.update(f"{kind.__name__}:{value!r};".encode())
+        elif kind is bytes:
+            hasher.update(f"bytes:{len(value)}:".encode() + value)
         elif kind in (list, tuple):
             hasher.update(f"{kind.__name__}[{len(value)}:".encode())
             for item in value:
@@ -491,6 +378,8 @@ class ContextFingerprint:
                 self._feed(hasher, key)
                 self._feed(hasher, value[key])
             hasher.update(b"]")
+        elif isinstance(value, BaseModel):
+            hasher.update(f"model:{kind.__qualname__}:".encode() + value.model_dump_json().encode())
         elif is_dataclass(value) and not isinstance(value, type):
             hasher.update(f"dc:{kind.__module__}.{kind.__qualname__}(".encode())
             for item in fields(value):
@@ -499,26 +388,6 @@ class ContextFingerprint:
             hasher.update(b")")
         else:
             raise Unfingerprintable(f"{kind.__module__}.{kind.__qualname__}")
-
-    def seed(self, model: BaseModel, digest: bytes) -> None:
-        """Adopt a digest `model_digest` gave for this very model (e.g. in a worker)."""
-        self._models[id(model)] = (model, digest)
-
-    def model_digest(self, model: BaseModel) -> bytes:
-        return self._model(model)
-
-    def _model(self, model: BaseModel) -> bytes:
-        known = self._models.get(id(model))
-        if known is not None and known[0] is model:
-            return known[1]
-        kind = type(model)
-        body = (
-            f"model:{kind.__module__}.{kind.__qualname__}:".encode()
-            + model.model_dump_json().encode()
-        )
-        digest = hashlib.sha256(body).digest()
-        self._models[id(model)] = (model, digest)
-        return digest
 
 
 def templates_digest(theme_dir: Path) -> str:
@@ -543,58 +412,8 @@ def template_inputs(renderer: SiteRenderer) -> dict[str, Any]:
     return named
 
 
-class MemoRenderer(SiteRenderer):
-    """SiteRenderer whose `render` skips templates whose inputs have not changed."""
-
-    def __init__(
-        self,
-        theme_dir: Path,
-        settings: RegistrySettings,
-        css_url: str,
-        memo: BuildCache,
-        output_dir: Path,
-    ) -> None:
-        super().__init__(theme_dir, settings, css_url)
-        self.memo = memo
-        self.output_dir = output_dir
-        self.fingerprint = ContextFingerprint()
-        for model, digest in memo.model_digests.values():
-            self.fingerprint.seed(model, digest)
-        previous = read_manifest(output_dir)
-        self.previous_paths: dict[str, str] = {}
-        for path, meta in previous.items():
-            sha = meta.get("sha256")
-            if isinstance(sha, str):
-                self.previous_paths.setdefault(sha, path)
-        base = hashlib.sha256(f"{memo.version}\0{templates_digest(theme_dir)}\0".encode())
-        base.update(self.fingerprint.digest(template_inputs(self)))
-        self.base = base.hexdigest()
-
-    def render(self, template: str, **context: Any) -> bytes:
-        try:
-            key = hashlib.sha256(
-                f"{self.base}\0{template}\0".encode() + self.fingerprint.digest(context)
-            ).hexdigest()
-        except Unfingerprintable:
-            return super().render(template, **context)
-        body = self._previous_body(self.memo.pages.get(key))
-        if body is None:
-            body = super().render(template, **context)
-            self.memo.stats["pages_miss"] += 1
-        else:
-            self.memo.stats["pages_hit"] += 1
-        self.memo.pages[key] = self.memo._used_pages[key] = hashlib.sha256(body).hexdigest()
-        return body
-
-    def _previous_body(self, digest: str | None) -> bytes | None:
-        if digest is None or digest not in self.previous_paths:
-            return None
-        path = self.previous_paths[digest]
-        try:
-            body = (self.output_dir / path).read_bytes()
-        except OSError:
-            return None
-        if hashlib.sha256(body).hexdigest() != digest:
-            return None
-        self.memo.read_back[path] = body
-        return body
+def render_base(version: str, theme_dir: Path, renderer: SiteRenderer) -> bytes:
+    """What every job's key starts from: the code, the templates, the renderer's globals."""
+    base = hashlib.sha256(f"{version}\0{templates_digest(theme_dir)}\0".encode())
+    base.update(Fingerprint().digest(template_inputs(renderer)))
+    return base.digest()

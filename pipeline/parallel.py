@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .settings import RegistrySettings
+
+Judged = tuple[bytes, bytes]
+T = TypeVar("T")
 
 SERIAL_BELOW = 400
 """Fewer files than this are judged in-process."""
@@ -33,12 +38,12 @@ def _init_worker(settings: RegistrySettings, as_of: date) -> None:
     _worker_context = (settings, as_of)
 
 
-def _judge_chunk(chunk: list[tuple[Path, bytes]]) -> list[bytes]:
-    from .buildcache import judge_file_packed
+def _judge_chunk(chunk: list[tuple[Path, bytes]]) -> list[Judged]:
+    from .buildcache import judge_file
 
     assert _worker_context is not None
     settings, as_of = _worker_context
-    return [judge_file_packed(path, raw, settings, as_of) for path, raw in chunk]
+    return [judge_file(path, raw, settings, as_of) for path, raw in chunk]
 
 
 def judge_files(
@@ -46,13 +51,13 @@ def judge_files(
     settings: RegistrySettings,
     as_of: date,
     workers: int | None = None,
-) -> list[bytes]:
-    """`buildcache.judge_file_packed` for every (path, bytes), in the order given."""
-    from .buildcache import judge_file_packed
+) -> list[Judged]:
+    """`buildcache.judge_file` for every (path, bytes), in the order given."""
+    from .buildcache import judge_file
 
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(items) < SERIAL_BELOW:
-        return [judge_file_packed(path, raw, settings, as_of) for path, raw in items]
+        return [judge_file(path, raw, settings, as_of) for path, raw in items]
     size = max(50, min(500, len(items) // (workers * 8) or 1))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     methods = multiprocessing.get_all_start_methods()
@@ -61,3 +66,39 @@ def judge_files(
         workers, mp_context=context, initializer=_init_worker, initargs=(settings, as_of)
     ) as pool:
         return [entry for part in pool.map(_judge_chunk, chunks) for entry in part]
+
+
+_forked: Callable[[Any], Any] | None = None
+
+
+def _run_forked(chunk: list[Any]) -> list[Any]:
+    assert _forked is not None
+    return [_forked(item) for item in chunk]
+
+
+def map_forked(
+    function: Callable[[Any], T], items: list[Any], workers: int | None = None
+) -> list[T]:
+    """`[function(i) for i in items]`, spread over forked workers when there are many.
+
+    The workers are forked after `function` is set, so it may be any closure over this
+    process's state (a site plan, its cases): nothing but the items and results is pickled.
+    Without fork (not Linux) it runs in-process.
+    """
+    global _forked
+    workers = default_workers() if workers is None else workers
+    if (
+        workers <= 1
+        or len(items) < SERIAL_BELOW
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return [function(item) for item in items]
+    size = max(20, min(200, len(items) // (workers * 8) or 1))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    _forked = function
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_run_forked, chunks, chunksize=1)
+    finally:
+        _forked = None
+    return [result for part in parts for result in part]

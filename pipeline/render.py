@@ -7,21 +7,18 @@ strict undefined variables. They receive only `PublicCase` objects and site-wide
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import markdown
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from . import seo
 from .markup import truncate
-from .public import PublicCase, format_money, jurisdiction_path
+from .public import PublicCase, format_money
 from .settings import RegistrySettings
 
 
@@ -101,7 +98,20 @@ class SiteRenderer:
         return self.env.get_template(template).render(**context).encode("utf-8")
 
 
-def case_title(case: PublicCase) -> str:
+class Titled(Protocol):
+    """What a case title is made of (a PublicCase, or the site plan's CaseRef)."""
+
+    @property
+    def debtor_name(self) -> str: ...
+    @property
+    def balance(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def first_due(self) -> date: ...
+
+
+def case_title(case: Titled) -> str:
     tail = f" — {format_money(case.balance, case.currency).split('.')[0]} unpaid since {month_year(case.first_due)}"
     room = 60 - len(tail)
     name = (
@@ -122,27 +132,6 @@ def case_description(case: PublicCase) -> str:
     return truncate(lead + case.summary_text, 160)
 
 
-def group_companies(cases: list[PublicCase]) -> dict[str, Company]:
-    companies: dict[str, Company] = {}
-    for case in cases:
-        company = companies.get(case.company_slug)
-        if company is None:
-            company = companies[case.company_slug] = Company(
-                case.company_slug, case.debtor_name, case.country_name, case.region_name
-            )
-        company.cases.append(case)
-    return companies
-
-
-def group_jurisdictions(cases: list[PublicCase]) -> dict[str, list[PublicCase]]:
-    groups: dict[str, list[PublicCase]] = defaultdict(list)
-    for case in cases:
-        groups[jurisdiction_path(case.country, case.region)].append(case)
-        if case.region:
-            groups[jurisdiction_path(case.country, None)].append(case)
-    return groups
-
-
 def load_static_pages(pages_dir: Path) -> list[StaticPage]:
     pages: list[StaticPage] = []
     for path in sorted(pages_dir.glob("*.md")):
@@ -157,109 +146,3 @@ def load_static_pages(pages_dir: Path) -> list[StaticPage]:
             StaticPage(path.stem, meta.get("title", path.stem), meta.get("description", ""), body)
         )
     return pages
-
-
-def _totals(cases: list[PublicCase]) -> list[tuple[str, Decimal, int]]:
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    counts: dict[str, int] = defaultdict(int)
-    for case in cases:
-        sums[case.currency] += case.balance
-        counts[case.currency] += 1
-    return [(cur, sums[cur], counts[cur]) for cur in sorted(sums)]
-
-
-def site_pages(
-    renderer: SiteRenderer, cases: list[PublicCase], static_pages: list[StaticPage]
-) -> Iterator[Page]:
-    """Every HTML page of the site, in a stable order."""
-    site_url = renderer.settings.site_url
-    cases = sorted(cases, key=lambda c: (c.listed_on, c.case_id), reverse=True)
-    companies = group_companies(cases)
-    titles = seo.unique_titles(
-        cases, case_title, lambda c: f"{c.debtor_name} — unpaid debt {c.case_id}"
-    )
-    for case, title in zip(cases, titles, strict=True):
-        company = companies[case.company_slug]
-        yield Page(
-            f"cases/{case.case_id.lower()}/index.html",
-            renderer.render(
-                "case.html", case=case, title=title,
-                description=case_description(case), canonical=case.url,
-                others=[c for c in company.cases if c.case_id != case.case_id],
-                breadcrumbs=seo.case_crumbs(case),
-                structured_data=seo.case_graph(site_url, case),
-            ),
-            (case.case_id,),
-        )  # fmt: skip
-    company_titles = seo.unique_titles(
-        list(companies.values()),
-        lambda co: truncate(f"{co.name} — unpaid invoices", 60),
-        lambda co: f"{co.name} ({co.country_name}) — unpaid invoices",
-    )
-    for company, title in zip(companies.values(), company_titles, strict=True):
-        total = sum((c.balance for c in company.cases), Decimal(0))
-        currencies = {c.currency for c in company.cases}
-        crumbs = [("Registry", "/"), (company.name, company.url)]
-        yield Page(
-            f"companies/{company.slug}/index.html",
-            renderer.render(
-                "company.html", company=company, canonical=company.url,
-                title=title,
-                description=truncate(
-                    f"{company.name}: {len(company.cases)} unpaid business debt"
-                    f"{'s' if len(company.cases) != 1 else ''} listed on {renderer.settings.site_name}"
-                    + (f", {format_money(total, next(iter(currencies)))} outstanding." if len(currencies) == 1 else "."),
-                    160,
-                ),
-                breadcrumbs=crumbs,
-                structured_data=seo.company_graph(site_url, crumbs, company.cases),
-            ),
-            tuple(c.case_id for c in company.cases),
-        )  # fmt: skip
-    for url, group in sorted(group_jurisdictions(cases).items()):
-        first = group[0]
-        regional = url.count("/") == 4 and first.region_name is not None
-        place = f"{first.region_name}, {first.country_name}" if regional else first.country_name
-        country_url = f"/jurisdictions/{first.country.lower()}/"
-        crumbs = [("Registry", "/"), (first.country_name, country_url)]
-        if regional:
-            crumbs.append((str(first.region_name), url))
-        title = truncate(f"Unpaid business debts in {place}", 60)
-        description = truncate(
-            f"{len(group)} unpaid business-to-business debt{'s' if len(group) != 1 else ''} "
-            f"owed by companies in {place}, listed after due notice.", 160,
-        )  # fmt: skip
-        yield Page(
-            url.lstrip("/") + "index.html",
-            renderer.render(
-                "jurisdiction.html", place=place, cases=group, canonical=url,
-                title=title, description=description, breadcrumbs=crumbs,
-                structured_data=seo.collection_graph(site_url, crumbs, title, description),
-            ),
-            tuple(c.case_id for c in group),
-        )  # fmt: skip
-    home_description = (
-        "Public registry of unpaid business-to-business invoices, listed only after "
-        "reminders, a demand and a final notice. Search a company before you extend credit."
-    )
-    yield Page(
-        "index.html",
-        renderer.render(
-            "index.html", cases=cases[:50], totals=_totals(cases), count=len(cases),
-            canonical="/", title=truncate(f"{renderer.settings.site_name} — registry of unpaid B2B debts", 60),
-            description=home_description, breadcrumbs=[("Registry", "/")],
-            structured_data=seo.website_graph(site_url, renderer.settings.site_name, home_description),
-        ),
-        tuple(c.case_id for c in cases[:50]),
-    )  # fmt: skip
-    for page in static_pages:
-        crumbs = [("Registry", "/"), (page.title, f"/{page.slug}/")]
-        yield Page(
-            f"{page.slug}/index.html",
-            renderer.render(
-                "page.html", page=page, canonical=f"/{page.slug}/", title=truncate(page.title, 60),
-                description=truncate(page.description, 160), body=Markup(page.html),
-                breadcrumbs=crumbs,
-                structured_data=seo.webpage_graph(site_url, crumbs, page.title, page.description),
-            ),
-        )  # fmt: skip

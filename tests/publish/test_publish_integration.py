@@ -249,17 +249,18 @@ def test_c22_multipart_upload_is_compared_by_our_hash_not_the_etag(
 ) -> None:
     import pipeline.build as build
 
-    original = build.extra_pages
     filler = {"text": "a"}
 
-    def with_big_sitemap(renderer: Any, cases: Any, *rest: Any, **named: Any) -> Any:
+    def big_sitemap() -> bytes:
         url = "<url><loc>https://overdue.example/cases/{}/</loc></url>\n"
-        body = ("<?xml version='1.0' encoding='UTF-8'?>\n<urlset>\n" + "".join(
+        return ("<?xml version='1.0' encoding='UTF-8'?>\n<urlset>\n" + "".join(
             url.format(filler["text"] * 8 + f"{i:07d}") for i in range(150_000)
         ) + "</urlset>\n").encode()  # fmt: skip
-        return [*original(renderer, cases, *rest, **named), build.Page("sitemaps/big.xml", body)]
 
-    monkeypatch.setattr(build, "extra_pages", with_big_sitemap)
+    def with_big_sitemap(jobs: list[Any]) -> list[Any]:
+        return [*jobs, build.Job("sitemaps/big.xml", (), (filler["text"],), big_sitemap)]
+
+    monkeypatch.setattr(build, "extra_jobs", with_big_sitemap)
     manifest = site.build()
     assert manifest["sitemaps/big.xml"]["bytes"] > 8 * 1024 * 1024
     target = target.model_copy(update={"multipart_threshold_mb": 5})

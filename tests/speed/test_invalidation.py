@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import pickle
 import shutil
+import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,11 @@ from pipeline.build import MANIFEST_NAME, build_site
 from ..casefactory import AS_OF
 from .conftest import settings_for
 from .helpers import assert_same_tree
+
+
+def cached_file_keys(cache: Path) -> set[str]:
+    with closing(sqlite3.connect(cache / buildcache.DATABASE)) as db:
+        return {key for (key,) in db.execute("SELECT key FROM files")}
 
 
 def html_pages(out: Path) -> list[str]:
@@ -105,13 +111,13 @@ def test_pipeline_version_change_invalidates_everything(
 ) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache)
-    old_files = sorted(p.name for p in cache.glob("*.pickle"))
+    old_rows = cached_file_keys(cache)
     monkeypatch.setattr(buildcache, "pipeline_version", lambda: "0" * 64)
     result = rebuild_and_compare(small_registry, theme_copy, out, cache, tmp_path)
     assert result.cache_stats["files_miss"] == 7 and result.cache_stats["files_hit"] == 0
     assert result.cache_stats["pages_hit"] == 0
     assert result.written == []  # same bytes: nothing rewritten
-    assert not set(old_files) & {p.name for p in cache.glob("*.pickle")}  # old tables gone
+    assert old_rows and not old_rows & cached_file_keys(cache)  # old entries gone
 
 
 def test_source_digest_follows_the_code(tmp_path: Path) -> None:
@@ -141,12 +147,11 @@ def test_tampered_output_is_rerendered(
 def test_corrupt_cache_is_ignored(small_registry: Path, theme_copy: Path, tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache)
-    for table in cache.glob("*.pickle"):
-        table.write_bytes(b"not a pickle")
+    for table in cache.iterdir():
+        table.write_bytes(b"not a database")
     result = rebuild_and_compare(small_registry, theme_copy, out, cache, tmp_path)
     assert result.cache_stats["files_miss"] == 7 and result.written == []
-    for table in cache.glob("*.pickle"):
-        assert isinstance(pickle.loads(table.read_bytes()), dict)
+    assert len(cached_file_keys(cache)) == 7  # rebuilt from scratch
 
 
 def test_mtimes_are_never_part_of_a_key(

@@ -8,24 +8,31 @@ from pathlib import Path
 import pytest
 
 from pipeline import parallel
+from pipeline.build import public_cases
 from pipeline.buildcache import BuildCache
-from pipeline.registry import Registry, load_registry
+from pipeline.errors import Problem
+from pipeline.registry import load_registry
+from pipeline.settings import RegistrySettings
+from pipeline.siteplan import CaseRef, make_ref
 
 from ..casefactory import AS_OF, write_case
 from .conftest import sample_case, settings_for
 
 
-def registry_facts(registry: Registry) -> list[object]:
-    facts: list[object] = [sorted(registry.problems, key=lambda p: (p.location, p.message))]
-    for a in registry.assessments:
-        locations = [
-            a.doc.locate(key)
-            for key in (("case",), ("debtor", "name"), ("events", 3, "kind"), ("nope",))
-        ]
-        facts.append(
-            (a.case, a.state, a.results, a.public, locations, a.doc.locate_key(("debtor",)))
-        )
+def public_facts(problems: list[Problem], refs: list[CaseRef]) -> list[object]:
+    facts: list[object] = [sorted(problems, key=lambda p: (p.location, p.message))]
+    for ref in refs:
+        facts.append((ref.case_id, ref.digest, ref.model, ref.open_json, ref.open_csv))
     return facts
+
+
+def reference_facts(registry_dir: Path, settings: RegistrySettings) -> list[object]:
+    """What the serial reference path (load_registry, public_cases) says."""
+    registry = load_registry([registry_dir], settings, AS_OF)
+    if registry.problems:
+        return public_facts(registry.problems, [])
+    cases = public_cases(registry)
+    return public_facts([], [make_ref(c, settings.site_url) for c in cases])
 
 
 @pytest.fixture
@@ -47,13 +54,26 @@ def test_pooled_registry_equals_serial(
     mixed_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = settings_for(mixed_registry)
-    serial = load_registry([mixed_registry], settings, AS_OF)
+    serial = BuildCache(None, workers=1).load_public([mixed_registry], settings, AS_OF)
     monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
-    pooled = BuildCache(tmp_path / "cache", workers=2).load_registry(
+    pooled = BuildCache(tmp_path / "cache", workers=2).load_public(
         [mixed_registry], settings, AS_OF
     )
-    assert registry_facts(pooled) == registry_facts(serial)
-    assert serial.problems  # the fixture really has bad files
+    assert public_facts(*pooled) == public_facts(*serial)
+    assert public_facts(*serial) == reference_facts(mixed_registry, settings)
+    assert serial[0]  # the fixture really has bad files
+
+
+def test_pooled_public_cases_equal_the_reference(
+    registry_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for index in range(1, 30):
+        write_case(registry_dir, sample_case(index))
+    settings = settings_for(registry_dir)
+    monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
+    problems, refs = BuildCache(None, workers=2).load_public([registry_dir], settings, AS_OF)
+    assert not problems and len(refs) == 29
+    assert public_facts(problems, refs) == reference_facts(registry_dir, settings)
 
 
 def test_judge_files_pool_and_serial_agree(
@@ -64,26 +84,23 @@ def test_judge_files_pool_and_serial_agree(
     serial = parallel.judge_files(items, settings, AS_OF, workers=1)
     monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
     pooled = parallel.judge_files(items, settings, AS_OF, workers=2)
-    assert [pickle.loads(b) for b in pooled] == [pickle.loads(b) for b in serial]
+    unpacked = [(pickle.loads(e), pickle.loads(p) if p else None) for e, p in pooled]
+    assert unpacked == [(pickle.loads(e), pickle.loads(p) if p else None) for e, p in serial]
 
 
-def test_cached_registry_equals_serial(mixed_registry: Path, tmp_path: Path) -> None:
-    settings = settings_for(mixed_registry)
-    serial = load_registry([mixed_registry], settings, AS_OF)
-    BuildCache(tmp_path / "c", workers=1).load_registry([mixed_registry], settings, AS_OF)
-    cache = BuildCache(tmp_path / "c", workers=1)
-    cache.save()  # nothing used yet: an empty table is written
-    first = BuildCache(tmp_path / "c2", workers=1)
-    first.load_registry([mixed_registry], settings, AS_OF)
-    first.save()
-    warm = BuildCache(tmp_path / "c2", workers=1)
-    registry = warm.load_registry([mixed_registry], settings, AS_OF)
-    assert warm.stats["files_miss"] == 0
-    assert registry_facts(registry) == registry_facts(serial)
-    full_doc = serial.assessments[0].doc
-    cached_doc = registry.assessments[0].doc
-    assert cached_doc.value == full_doc.value
-    assert cached_doc.positions == full_doc.positions
+def test_cached_registry_equals_serial(registry_dir: Path, tmp_path: Path) -> None:
+    for index in range(1, 12):
+        write_case(registry_dir, sample_case(index))
+    settings = settings_for(registry_dir)
+    cold = BuildCache(tmp_path / "c", workers=1)
+    first = cold.load_public([registry_dir], settings, AS_OF)
+    cold.save()
+    warm = BuildCache(tmp_path / "c", workers=1)
+    again = warm.load_public([registry_dir], settings, AS_OF)
+    assert warm.stats["files_miss"] == 0 and warm.stats["files_hit"] == 11
+    assert public_facts(*again) == public_facts(*first)
+    assert public_facts(*again) == reference_facts(registry_dir, settings)
+    warm.close()
 
 
 def test_plain_scalar_pickles() -> None:

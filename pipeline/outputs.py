@@ -1,0 +1,213 @@
+"""output/ on disk: write what changed, keep what did not, delete everything else.
+
+A file is written only when its bytes change, atomically (temp file, then rename), so
+unchanged files keep their mtime. What this build did not produce is stale and goes,
+whether or not an earlier build remembers writing it: an interrupted build may have left
+a temp file or a half-finished tree behind, and any of those could keep a taken-down case
+online. A first build walks the whole tree; later builds remember the `lstat` of every
+directory they left, and look again inside each directory whose entries changed since.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import stat as stat_module
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+Stat = tuple[int, int, int, int]
+"""(size, mtime_ns, inode, ctime_ns): a file this build wrote or checked is the same
+file, with the same bytes, while these stay the same."""
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """One output file as written: what made it (key), its bytes' hash and size, its stat."""
+
+    key: bytes | None
+    sha256: str
+    size: int
+    stat: Stat
+    cases: tuple[str, ...]
+
+
+def file_stat(path: str | Path) -> Stat | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat_module.S_ISREG(info.st_mode):
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+
+
+def dir_stat(path: str | Path) -> Stat | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if not stat_module.S_ISDIR(info.st_mode):
+        return None
+    return (info.st_mode, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+
+
+def check_relative(path: str) -> str:
+    """An output path must stay inside output/: relative, normalised, no `..`."""
+    if (
+        not path
+        or path.startswith("/")
+        or "\\" in path
+        or "\0" in path
+        or posixpath.normpath(path) != path
+        or path.split("/", 1)[0] == ".."
+    ):
+        raise ValueError(f"output path {path!r} escapes the output directory")
+    return path
+
+
+def write_if_changed(root: str, path: str, body: bytes) -> tuple[str, int, Stat, bool]:
+    """Write `body` at root/path unless the file already holds exactly it.
+
+    Returns (sha256, size, stat, written). A symlink is never written through: it is
+    replaced by a file.
+    """
+    target = os.path.join(root, path)
+    current = file_stat(target)
+    written = False
+    if current is None or current[0] != len(body) or _read(target) != body:
+        folder = os.path.dirname(target)
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".{os.path.basename(target)}.tmp")
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(body)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            raise
+        current = file_stat(target)
+        written = True
+    assert current is not None
+    return hashlib.sha256(body).hexdigest(), len(body), current, written
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+@dataclass
+class Scan:
+    """What is in output/ besides what this build expects: files and links to delete."""
+
+    foreign: set[str]
+    dirs: set[str]
+
+
+def scan_tree(root: Path) -> Scan:
+    """Every file and symlink under root (links not followed), and every directory."""
+    files: set[str] = set()
+    dirs: set[str] = set()
+    base = str(root)
+    for folder, dirnames, filenames in os.walk(base):
+        rel = os.path.relpath(folder, base)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        dirs.add(prefix.rstrip("/"))
+        for name in dirnames:
+            if os.path.islink(os.path.join(folder, name)):
+                files.add(prefix + name)
+        files.update(prefix + name for name in filenames)
+    return Scan(files, dirs)
+
+
+def scan_changed(root: Path, dirs: Mapping[str, Stat]) -> Scan:
+    """Entries of the directories whose stat moved since the last build, and all of any
+    directory that build did not know; a directory that vanished is simply gone."""
+    found = Scan(set(), set())
+    for rel, known in dirs.items():
+        current = dir_stat(root / rel if rel else root)
+        if current is None or current == known:
+            continue
+        prefix = rel + "/" if rel else ""
+        try:
+            entries = list(os.scandir(root / rel if rel else root))
+        except OSError:
+            continue
+        for entry in entries:
+            name = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if name not in dirs:
+                    inner = scan_tree(root / name)
+                    found.foreign.update(f"{name}/{f}" for f in inner.foreign)
+                    found.dirs.update(f"{name}/{d}".rstrip("/") for d in inner.dirs)
+            else:
+                found.foreign.add(name)
+    return found
+
+
+def parent_dirs(paths: Iterable[str]) -> set[str]:
+    """Every directory (relative, "" for the root) that holds one of these paths."""
+    out = {""}
+    for path in paths:
+        folder = posixpath.dirname(path)
+        while folder and folder not in out:
+            out.add(folder)
+            folder = posixpath.dirname(folder)
+    return out
+
+
+def delete_stale(root: Path, stale: Iterable[str]) -> list[str]:
+    """Delete these files and links, then every directory they leave empty."""
+    deleted = []
+    emptied: set[str] = set()
+    for rel in sorted(stale):
+        target = root / rel
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            continue
+        except IsADirectoryError:
+            continue
+        deleted.append(rel)
+        emptied.add(posixpath.dirname(rel))
+    for folder in sorted(parent_dirs(f + "/x" for f in emptied), key=len, reverse=True):
+        if folder:
+            try:
+                (root / folder).rmdir()
+            except OSError:
+                continue
+    return deleted
+
+
+def remove_empty_dirs(root: Path, dirs: Iterable[str]) -> None:
+    for folder in sorted(dirs, key=len, reverse=True):
+        if folder:
+            try:
+                (root / folder).rmdir()
+            except OSError:
+                continue
+
+
+Produce = Callable[[int], bytes]
+
+
+def produce_all(
+    root: Path, paths: Sequence[str], indices: Sequence[int], produce: Produce, workers: int
+) -> dict[int, tuple[str, int, Stat, bool]]:
+    """Make and write the jobs at `indices`; in forked workers when there are many."""
+    from .parallel import map_forked
+
+    base = str(root)
+
+    def one(index: int) -> tuple[str, int, Stat, bool]:
+        return write_if_changed(base, paths[index], produce(index))
+
+    results = map_forked(one, list(indices), workers)
+    return dict(zip(indices, results, strict=True))
