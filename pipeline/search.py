@@ -105,6 +105,39 @@ def _fragment_url(body: bytes) -> str | None:
     return url if isinstance(url, str) else None
 
 
+_BODY_START = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*\sdata-pagefind-body[\s>=/]")
+_TITLE = re.compile(rb"<title>.*?</title>", re.S)
+
+
+def minimal_html(body: bytes) -> bytes | None:
+    """The page cut down to what Pagefind reads: its <title> and the data-pagefind-body
+    element, or None when that element cannot be cut out cleanly (then the whole page is
+    given). Pagefind's bundle is the same for both (tests/search), and it parses less."""
+    start = _BODY_START.search(body)
+    if start is None:
+        return None
+    tag = start.group(1).lower()
+    tags = re.compile(rb"<(/?)" + re.escape(tag) + rb"[\s>/]", re.I)
+    depth, end = 0, -1
+    for found in tags.finditer(body, start.start()):
+        depth += -1 if found.group(1) else 1
+        if depth == 0:
+            close = body.find(b">", found.end() - 1)
+            end = close + 1 if close >= 0 else -1
+            break
+    if end <= 0:
+        return None
+    title = _TITLE.search(body, 0, start.start())
+    head = title.group(0) if title else b""
+    return (
+        b'<!DOCTYPE html><html lang="en"><head>'
+        + head
+        + b"</head><body>"
+        + body[start.start() : end]
+        + b"</body></html>"
+    )
+
+
 def _scratch_root() -> str | None:
     shm = Path("/dev/shm")  # thousands of small pages: memory, not disk, if we can
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
@@ -164,6 +197,7 @@ class ShardedSearch:
         previous: Mapping[str, Any] | None = None,
         workers: int = 2,
         runner: Runner = run_pagefind,
+        minimal: bool = True,
     ) -> None:
         self.output_dir = output_dir
         self.tool = version("pagefind_bin")
@@ -175,6 +209,7 @@ class ShardedSearch:
         self.previous: Mapping[str, Any] = previous.get("shards", {}) if previous and usable else {}
         self.workers = max(1, workers)
         self.runner = runner
+        self.minimal = minimal  # feed Pagefind only the title and the indexed element
         self._entries: dict[str, _Entry] = {}
         self.state: dict[str, Any] = {}
         self.stats = {"shards": 0, "reused": 0, "indexed": 0, "pagefind_runs": 0}
@@ -258,7 +293,7 @@ class ShardedSearch:
                 # pages are loaded and written here, one shard at a time, while earlier
                 # shards are indexed by Pagefind processes in the pool
                 scratch = Path(tmp) / shard_name(shard.index, count)
-                self._write_site(shard, scratch / "site")
+                self._write_site(shard, scratch / "site", self.minimal)
                 self.stats["pagefind_runs"] += 1
                 future = pool.submit(self.runner, scratch / "site", scratch / "out")
                 running.append((shard, scratch, future))
@@ -275,14 +310,14 @@ class ShardedSearch:
         return out
 
     @staticmethod
-    def _write_site(shard: _Shard, site: Path) -> None:
+    def _write_site(shard: _Shard, site: Path, minimal: bool) -> None:
         for entry in sorted(shard.entries, key=lambda e: e.path):
             body = entry.load()
             if BODY_MARKER not in body:  # Pagefind would index the whole page, chrome included
                 raise SearchIndexFailed(f"{entry.path}: has no data-pagefind-body element")
             target = site / entry.path
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
+            target.write_bytes((minimal_html(body) if minimal else None) or body)
 
     @staticmethod
     def _read_bundle(shard: _Shard, out: Path, count: int) -> list[Page]:
