@@ -1,21 +1,39 @@
-"""Static search: a Pagefind index of case and company pages, as Pages for the manifest.
+"""Static search: a sharded Pagefind index of case and company pages, as Pages for the manifest.
 
-Only pages with `data-pagefind-body` are given to Pagefind, and Pagefind indexes only
-that element, so listing chrome (navigation, footer, other listings) is never searchable.
-The index is written to a scratch directory and read back, so its files flow through the
-same Page list as everything else: the manifest lists them, stale ones are deleted, and
-unchanged ones are not rewritten.
+Only case and company pages are indexed, and Pagefind indexes only their
+`data-pagefind-body` element, so listing chrome (navigation, footer, other listings) is
+never searchable.
+
+The pages are split into shards by a stable hash of their path; the number of shards
+depends only on how many pages there are, so a full build and an incremental build put
+every page in the same shard. Each shard is one Pagefind bundle made from its own pages
+only, so a shard whose pages did not change is reused byte for byte from the previous
+output (verified by sha256), and a one-page change re-indexes one shard:
+
+    pagefind/               shard 0, with Pagefind's runtime (pagefind.js, wasm, UI files)
+    pagefind/<xx>/          shard xx: entry, meta, index, fragment and filter files only
+    pagefind/shards.json    {"merge": ["/pagefind/01/", ...]}: what the search page merges
+
+Pagefind's output depends on the order it reads the directory, so each shard's pages are
+written to a fresh scratch directory in sorted path order (on /dev/shm when writable).
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 from pagefind_bin import get_executable
 
@@ -23,39 +41,52 @@ from .errors import OverdueError
 from .render import Page
 
 INDEX_DIR = "pagefind"
+SHARDS_FILE = f"{INDEX_DIR}/shards.json"
 BODY_MARKER = b"data-pagefind-body"
-
-
-def searchable(pages: Iterable[Page]) -> list[Page]:
-    return [p for p in pages if p.path.endswith(".html") and BODY_MARKER in p.body]
-
-
-def _url(page: Page) -> str:
-    return "/" + page.path.removesuffix("index.html")
+PAGES_PER_SHARD = 400
+STATE_VERSION = 1
+_SEARCHABLE = re.compile(r"^(cases|companies)/[^/]+/index\.html$")
+# What a merged (non-primary) bundle needs; the primary shard also carries the runtime.
+_INDEX_PARTS = re.compile(
+    r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|(fragment|index|filter)/.+)$"
+)
 
 
 class SearchIndexFailed(OverdueError):
     """Pagefind could not index the site."""
 
 
-def _index(pages: list[Page], scratch: Path) -> None:
-    """Run the Pagefind binary over a scratch copy of the searchable pages.
+def is_searchable(path: str) -> bool:
+    """Case and company pages only: `cases/<id>/index.html`, `companies/<slug>/index.html`."""
+    return _SEARCHABLE.match(path) is not None
 
-    The binary is ~70x faster than its Python API here (which waits on its service), and
-    it sees exactly the pages we give it, at their final URLs.
-    """
-    site = scratch.parent / "site"
-    for page in pages:
-        target = site / page.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(page.body)
-    command = [
-        str(get_executable()), "--site", str(site), "--output-path", str(scratch),
-        "--force-language", "en", "--quiet",
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SearchIndexFailed(f"pagefind failed ({done.returncode}): {done.stderr.strip()}")
+
+def searchable(pages: Iterable[Page]) -> list[Page]:
+    return [p for p in pages if is_searchable(p.path)]
+
+
+def shard_count(pages: int) -> int:
+    """The next power of two >= pages / PAGES_PER_SHARD, at least 1."""
+    need = max(1, -(-pages // PAGES_PER_SHARD))
+    return 1 << (need - 1).bit_length()
+
+
+def shard_of(path: str, count: int) -> int:
+    """A stable shard for a page path: the first 8 bytes of its sha256, modulo `count`."""
+    return int.from_bytes(hashlib.sha256(path.encode("utf-8")).digest()[:8], "big") % count
+
+
+def shard_name(index: int, count: int) -> str:
+    return f"{index:0{max(2, len(f'{count - 1:x}'))}x}"
+
+
+def shard_dir(index: int, count: int) -> str:
+    """Where shard `index` of `count` lives in the output, with a trailing slash."""
+    return f"{INDEX_DIR}/" if index == 0 else f"{INDEX_DIR}/{shard_name(index, count)}/"
+
+
+def _url(path: str) -> str:
+    return "/" + path.removesuffix("index.html")
 
 
 def _fragment_url(body: bytes) -> str | None:
@@ -74,22 +105,250 @@ def _fragment_url(body: bytes) -> str | None:
     return url if isinstance(url, str) else None
 
 
-def search_index_pages(pages: Iterable[Page]) -> list[Page]:
-    """Index the searchable pages with Pagefind; return its bundle as Pages under pagefind/."""
-    indexed = searchable(pages)
-    if not indexed:
-        return []  # nothing public to search; Pagefind refuses an empty site
-    cases_by_url = {_url(p): p.cases for p in indexed}
-    shm = Path("/dev/shm")  # a scratch copy of thousands of pages: memory, not disk, if we can
-    scratch_root = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
-    with tempfile.TemporaryDirectory(prefix="overdue-pagefind-", dir=scratch_root) as tmp:
-        scratch = Path(tmp) / INDEX_DIR
-        _index(indexed, scratch)
+_BODY_START = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*\sdata-pagefind-body[\s>=/]")
+_TITLE = re.compile(rb"<title>.*?</title>", re.S)
+
+
+def minimal_html(body: bytes) -> bytes | None:
+    """The page cut down to what Pagefind reads: its <title> and the data-pagefind-body
+    element, or None when that element cannot be cut out cleanly (then the whole page is
+    given). Pagefind's bundle is the same for both (tests/search), and it parses less."""
+    start = _BODY_START.search(body)
+    if start is None:
+        return None
+    tag = start.group(1).lower()
+    tags = re.compile(rb"<(/?)" + re.escape(tag) + rb"[\s>/]", re.I)
+    depth, end = 0, -1
+    for found in tags.finditer(body, start.start()):
+        depth += -1 if found.group(1) else 1
+        if depth == 0:
+            close = body.find(b">", found.end() - 1)
+            end = close + 1 if close >= 0 else -1
+            break
+    if end <= 0:
+        return None
+    title = _TITLE.search(body, 0, start.start())
+    head = title.group(0) if title else b""
+    return (
+        b'<!DOCTYPE html><html lang="en"><head>'
+        + head
+        + b"</head><body>"
+        + body[start.start() : end]
+        + b"</body></html>"
+    )
+
+
+def _scratch_root() -> str | None:
+    shm = Path("/dev/shm")  # thousands of small pages: memory, not disk, if we can
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
+@dataclass
+class _Entry:
+    path: str
+    digest: str
+    cases: tuple[str, ...]
+    load: Callable[[], bytes]
+
+
+@dataclass
+class _Shard:
+    index: int
+    entries: list[_Entry] = field(default_factory=list)
+
+    def key(self, count: int, tool: str) -> str:
+        hasher = hashlib.sha256(
+            f"v{STATE_VERSION}\0pagefind {tool}\0{self.index}/{count}\0".encode()
+        )
+        for e in sorted(self.entries, key=lambda e: e.path):
+            hasher.update(f"{e.path}\0{e.digest}\0{json.dumps(list(e.cases))}\0".encode())
+        return hasher.hexdigest()
+
+
+def run_pagefind(site: Path, output: Path) -> None:
+    """Run the Pagefind binary over `site`, writing its bundle to `output`.
+
+    The binary is ~70x faster than its Python API here (which waits on its service).
+    """
+    command = [
+        str(get_executable()), "--site", str(site), "--output-path", str(output),
+        "--force-language", "en", "--quiet",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SearchIndexFailed(f"pagefind failed ({done.returncode}): {done.stderr.strip()}")
+
+
+Runner = Callable[[Path, Path], None]
+
+
+class ShardedSearch:
+    """Collect the searchable pages with `add`, then `finish` for the whole bundle.
+
+    `previous` is the `state` of an earlier run whose bundle is in `output_dir`: a shard
+    with the same pages (path, digest, cases) is read back from there when every file
+    still has the sha256 recorded; anything else is re-indexed. `stats` counts shards
+    reused and indexed, and Pagefind runs.
+    """
+
+    def __init__(
+        self,
+        output_dir: Path | None,
+        previous: Mapping[str, Any] | None = None,
+        workers: int = 2,
+        runner: Runner = run_pagefind,
+        minimal: bool = True,
+    ) -> None:
+        self.output_dir = output_dir
+        self.tool = version("pagefind_bin")
+        usable = (
+            previous is not None
+            and previous.get("version") == STATE_VERSION
+            and previous.get("pagefind") == self.tool
+        )
+        self.previous: Mapping[str, Any] = previous.get("shards", {}) if previous and usable else {}
+        self.workers = max(1, workers)
+        self.runner = runner
+        self.minimal = minimal  # feed Pagefind only the title and the indexed element
+        self._entries: dict[str, _Entry] = {}
+        self.state: dict[str, Any] = {}
+        self.stats = {"shards": 0, "reused": 0, "indexed": 0, "pagefind_runs": 0}
+
+    def add(
+        self, path: str, digest: str, cases: tuple[str, ...], load: Callable[[], bytes]
+    ) -> None:
+        if not is_searchable(path):
+            raise SearchIndexFailed(f"{path}: only case and company pages are indexed for search")
+        if path in self._entries:
+            raise SearchIndexFailed(f"{path}: added to the search index twice")
+        self._entries[path] = _Entry(path, digest, tuple(cases), load)
+
+    def finish(self) -> list[Page]:
+        count = shard_count(len(self._entries))
+        shards = [_Shard(i) for i in range(count)]
+        for entry in self._entries.values():
+            shards[shard_of(entry.path, count)].entries.append(entry)
+        shards = [s for s in shards if s.entries]
+        self.state = {"version": STATE_VERSION, "pagefind": self.tool, "count": count, "shards": {}}
+        self.stats["shards"] = len(shards)
+        if not shards:
+            return []  # nothing public to search; Pagefind refuses an empty site
+        if shards[0].index != 0:  # ~e^-200 with >=200 pages per shard expected; fail closed
+            raise SearchIndexFailed("search shard 0 is empty; it must carry Pagefind's runtime")
+        done: dict[int, list[Page]] = {}
+        dirty: list[_Shard] = []
+        for shard in shards:
+            reused = self._reuse(shard, count)
+            if reused is None:
+                dirty.append(shard)
+            else:
+                done[shard.index] = reused
+                self.stats["reused"] += 1
+        if dirty:
+            done.update(self._index_all(dirty, count))
         bundle: list[Page] = []
-        for path in sorted(p for p in scratch.rglob("*") if p.is_file()):
-            body = path.read_bytes()
+        for shard in shards:
+            pages = done[shard.index]
+            self.state["shards"][shard_name(shard.index, count)] = {
+                "key": shard.key(count, self.tool),
+                "files": [
+                    [p.path, hashlib.sha256(p.body).hexdigest(), list(p.cases)] for p in pages
+                ],
+            }
+            bundle.extend(pages)
+        merge = ["/" + shard_dir(s.index, count) for s in shards[1:]]
+        listing = json.dumps({"merge": merge}, separators=(",", ":")).encode() + b"\n"
+        bundle.append(Page(SHARDS_FILE, listing, ()))
+        return sorted(bundle, key=lambda p: p.path)
+
+    # ---- reuse ----------------------------------------------------------------------
+
+    def _reuse(self, shard: _Shard, count: int) -> list[Page] | None:
+        known = self.previous.get(shard_name(shard.index, count))
+        if self.output_dir is None or not isinstance(known, Mapping):
+            return None
+        if known.get("key") != shard.key(count, self.tool) or not known.get("files"):
+            return None
+        pages: list[Page] = []
+        for path, digest, cases in known["files"]:
+            try:
+                body = (self.output_dir / path).read_bytes()
+            except OSError:
+                return None
+            if hashlib.sha256(body).hexdigest() != digest:
+                return None
+            pages.append(Page(path, body, tuple(cases)))
+        return pages
+
+    # ---- indexing -------------------------------------------------------------------
+
+    def _index_all(self, dirty: list[_Shard], count: int) -> dict[int, list[Page]]:
+        out: dict[int, list[Page]] = {}
+        with (
+            tempfile.TemporaryDirectory(prefix="overdue-pagefind-", dir=_scratch_root()) as tmp,
+            ThreadPoolExecutor(max_workers=self.workers) as pool,
+        ):
+            running: list[tuple[_Shard, Path, Future[None]]] = []
+            for shard in dirty:
+                # pages are loaded and written here, one shard at a time, while earlier
+                # shards are indexed by Pagefind processes in the pool
+                scratch = Path(tmp) / shard_name(shard.index, count)
+                self._write_site(shard, scratch / "site", self.minimal)
+                self.stats["pagefind_runs"] += 1
+                future = pool.submit(self.runner, scratch / "site", scratch / "out")
+                running.append((shard, scratch, future))
+            for shard, scratch, future in running:
+                try:
+                    future.result()
+                except SearchIndexFailed as failed:
+                    raise SearchIndexFailed(
+                        f"search shard {shard_name(shard.index, count)}: {failed}"
+                    ) from failed
+                out[shard.index] = self._read_bundle(shard, scratch / "out", count)
+                shutil.rmtree(scratch)
+                self.stats["indexed"] += 1
+        return out
+
+    @staticmethod
+    def _write_site(shard: _Shard, site: Path, minimal: bool) -> None:
+        for entry in sorted(shard.entries, key=lambda e: e.path):
+            body = entry.load()
+            if BODY_MARKER not in body:  # Pagefind would index the whole page, chrome included
+                raise SearchIndexFailed(f"{entry.path}: has no data-pagefind-body element")
+            target = site / entry.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes((minimal_html(body) if minimal else None) or body)
+
+    @staticmethod
+    def _read_bundle(shard: _Shard, out: Path, count: int) -> list[Page]:
+        prefix = shard_dir(shard.index, count)
+        cases_by_url = {_url(e.path): e.cases for e in shard.entries}
+        pages: list[Page] = []
+        for file in sorted(p for p in out.rglob("*") if p.is_file()):
+            rel = file.relative_to(out).as_posix()
+            if shard.index != 0 and not _INDEX_PARTS.match(rel):
+                continue  # the runtime is served once, from shard 0
+            body = file.read_bytes()
             cases: tuple[str, ...] = ()
-            if path.parent.name == "fragment":
-                cases = cases_by_url.get(_fragment_url(body) or "", ())
-            bundle.append(Page(f"{INDEX_DIR}/{path.relative_to(scratch).as_posix()}", body, cases))
-    return bundle
+            if rel.startswith("fragment/"):
+                url = _fragment_url(body)
+                if url is None or url not in cases_by_url:
+                    raise SearchIndexFailed(f"{prefix}{rel}: a fragment of no indexed page ({url})")
+                cases = cases_by_url[url]
+            pages.append(Page(prefix + rel, body, cases))
+        return pages
+
+
+def _loader(body: bytes) -> Callable[[], bytes]:
+    return lambda: body
+
+
+def search_index_pages(pages: Iterable[Page]) -> list[Page]:
+    """Index the case and company pages with Pagefind; return its bundle as Pages under
+    pagefind/ (the same output as a `ShardedSearch` with no previous state)."""
+    search = ShardedSearch(None)
+    for page in pages:
+        if is_searchable(page.path):
+            digest = hashlib.sha256(page.body).hexdigest()
+            search.add(page.path, digest, page.cases, _loader(page.body))
+    return search.finish()

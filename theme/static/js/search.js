@@ -1,5 +1,7 @@
 // Static search over the Pagefind index in /pagefind/. Only case and company content is
-// indexed (data-pagefind-body). Results are built with DOM calls, never innerHTML.
+// indexed (data-pagefind-body). The index is sharded: /pagefind/ holds the first shard and
+// Pagefind's runtime, and /pagefind/shards.json lists the other shards to merge into it.
+// Results are built with DOM calls, never innerHTML.
 const form = document.querySelector("form.search");
 const input = document.getElementById("q");
 const status = document.getElementById("search-status");
@@ -22,6 +24,16 @@ function excerptNodes(html) {
   return out;
 }
 
+async function loadPagefind() {
+  const [instance, shards] = await Promise.all([
+    import("/pagefind/pagefind.js"),
+    fetch("/pagefind/shards.json").then((response) => response.json()),
+  ]);
+  await instance.options({ baseUrl: "/" });
+  await Promise.all(shards.merge.map((path) => instance.mergeIndex(path)));
+  return instance;
+}
+
 async function run(query) {
   list.replaceChildren();
   if (!query.trim()) {
@@ -29,7 +41,7 @@ async function run(query) {
     return;
   }
   status.textContent = "Searching…";
-  pagefind = pagefind || (await import("/pagefind/pagefind.js"));
+  pagefind = pagefind || (await loadPagefind());
   const search = await pagefind.search(query);
   const results = await Promise.all(search.results.slice(0, 20).map((r) => r.data()));
   for (const result of results) {
