@@ -33,11 +33,12 @@ from .outputs import (
     scan_tree,
     write_if_changed,
 )
+from .parallel import default_workers
 from .public import PublicCase, project
 from .registry import Registry
 from .render import Page, SiteRenderer, load_static_pages
 from .rules import Assessment
-from .search import search_index_pages
+from .search import ShardedSearch, search_index_pages
 from .settings import RegistrySettings
 from .site_extras import Delisting, delisting_of
 from .siteplan import CaseRef, Job, asset_job, make_ref, plan_site
@@ -292,35 +293,38 @@ class SiteWriter:
         return result
 
     def _index_search(self, searchable: list[Job], result: BuildResult) -> None:
-        """The Pagefind bundle: reused when every searchable page is as it was."""
-        from importlib.metadata import version
+        """The Pagefind bundle, by shards: a shard whose pages are unchanged is kept."""
+        root = self.root
 
-        hasher = hashlib.sha256(
-            f"{self.cache.version}\0pagefind {version('pagefind_bin')}\0".encode()
+        def load(path: str) -> Callable[[], bytes]:
+            return lambda: (root / path).read_bytes()
+
+        def verify(path: str, digest: str) -> bool:
+            known = self.previous.get(path)
+            return (
+                known is not None
+                and known.sha256 == digest
+                and file_stat(root / path) == known.stat
+            )
+
+        search = ShardedSearch(
+            root, self.search_state, workers=self.workers or default_workers(), verify=verify
         )
         for job in searchable:
             record = self.records[job.path]
-            hasher.update(f"{job.path}\0{job.cases!r}\0{record.sha256}\0".encode())
-        key = hasher.digest()
-        state = self.search_state
-        if isinstance(state, dict) and state.get("key") == key:
-            reused = [self.previous.get(path) for path in state.get("files", ())]
-            if all(r is not None and file_stat(self.root / p) == r.stat
-                   for p, r in zip(state["files"], reused, strict=False)):  # fmt: skip
-                for path, found in zip(state["files"], reused, strict=False):
-                    assert found is not None
-                    self.records[path] = found
-                self.cache.stats["search_hit"] = 1
-                return
-        self.cache.stats["search_miss"] = 1
-        pages = [Page(j.path, (self.root / j.path).read_bytes(), j.cases) for j in searchable]
-        bundle = search_index_pages(pages)
-        for page in bundle:
-            sha, size, stat, written = write_if_changed(str(self.root), page.path, page.body)
-            self.records[page.path] = OutputRecord(None, sha, size, stat, page.cases)
+            search.add(job.path, record.sha256, job.cases, load(job.path))
+        for file in search.finish_files():
+            if file.body is None:
+                known = self.previous[file.path]
+                self.records[file.path] = known
+                continue
+            sha, size, stat, written = write_if_changed(str(root), file.path, file.body)
+            self.records[file.path] = OutputRecord(None, sha, size, stat, file.cases)
             if written:
-                result.written.append(page.path)
-        self.search_state = {"key": key, "files": [p.path for p in bundle]}
+                result.written.append(file.path)
+        self.search_state = search.state
+        self.cache.stats["search_indexed"] = search.stats["indexed"]
+        self.cache.stats["search_reused"] = search.stats["reused"]
 
     def _write_manifest(self) -> None:
         files = {

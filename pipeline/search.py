@@ -143,6 +143,21 @@ def _scratch_root() -> str | None:
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
+@dataclass(frozen=True)
+class BundleFile:
+    """One file of the bundle. `body` is None for a reused file that `verify` vouched for:
+    it is in the output already, with this sha256."""
+
+    path: str
+    sha256: str
+    cases: tuple[str, ...]
+    body: bytes | None
+
+
+def _made(page: Page) -> BundleFile:
+    return BundleFile(page.path, hashlib.sha256(page.body).hexdigest(), page.cases, page.body)
+
+
 @dataclass
 class _Entry:
     path: str
@@ -186,9 +201,9 @@ class ShardedSearch:
     """Collect the searchable pages with `add`, then `finish` for the whole bundle.
 
     `previous` is the `state` of an earlier run whose bundle is in `output_dir`: a shard
-    with the same pages (path, digest, cases) is read back from there when every file
-    still has the sha256 recorded; anything else is re-indexed. `stats` counts shards
-    reused and indexed, and Pagefind runs.
+    with the same pages (path, digest, cases) is reused when every file still has the
+    sha256 recorded (asked of `verify` when given, else read back and hashed); anything
+    else is re-indexed. `stats` counts shards reused and indexed, and Pagefind runs.
     """
 
     def __init__(
@@ -198,8 +213,10 @@ class ShardedSearch:
         workers: int = 2,
         runner: Runner = run_pagefind,
         minimal: bool = True,
+        verify: Callable[[str, str], bool] | None = None,
     ) -> None:
         self.output_dir = output_dir
+        self.verify = verify
         self.tool = version("pagefind_bin")
         usable = (
             previous is not None
@@ -224,6 +241,19 @@ class ShardedSearch:
         self._entries[path] = _Entry(path, digest, tuple(cases), load)
 
     def finish(self) -> list[Page]:
+        """The whole bundle, every file with its bytes."""
+        assert self.output_dir is not None or self.verify is None
+        return [
+            Page(f.path, f.body if f.body is not None else self._read(f.path), f.cases)
+            for f in self.finish_files()
+        ]
+
+    def _read(self, path: str) -> bytes:
+        assert self.output_dir is not None
+        return (self.output_dir / path).read_bytes()
+
+    def finish_files(self) -> list[BundleFile]:
+        """The whole bundle; files reused on `verify`'s word come without their bytes."""
         count = shard_count(len(self._entries))
         shards = [_Shard(i) for i in range(count)]
         for entry in self._entries.values():
@@ -235,7 +265,7 @@ class ShardedSearch:
             return []  # nothing public to search; Pagefind refuses an empty site
         if shards[0].index != 0:  # ~e^-200 with >=200 pages per shard expected; fail closed
             raise SearchIndexFailed("search shard 0 is empty; it must carry Pagefind's runtime")
-        done: dict[int, list[Page]] = {}
+        done: dict[int, list[BundleFile]] = {}
         dirty: list[_Shard] = []
         for shard in shards:
             reused = self._reuse(shard, count)
@@ -245,40 +275,44 @@ class ShardedSearch:
                 done[shard.index] = reused
                 self.stats["reused"] += 1
         if dirty:
-            done.update(self._index_all(dirty, count))
-        bundle: list[Page] = []
+            for index, pages in self._index_all(dirty, count).items():
+                done[index] = [_made(p) for p in pages]
+        bundle: list[BundleFile] = []
         for shard in shards:
-            pages = done[shard.index]
+            files = done[shard.index]
             self.state["shards"][shard_name(shard.index, count)] = {
                 "key": shard.key(count, self.tool),
-                "files": [
-                    [p.path, hashlib.sha256(p.body).hexdigest(), list(p.cases)] for p in pages
-                ],
+                "files": [[f.path, f.sha256, list(f.cases)] for f in files],
             }
-            bundle.extend(pages)
+            bundle.extend(files)
         merge = ["/" + shard_dir(s.index, count) for s in shards[1:]]
         listing = json.dumps({"merge": merge}, separators=(",", ":")).encode() + b"\n"
-        bundle.append(Page(SHARDS_FILE, listing, ()))
-        return sorted(bundle, key=lambda p: p.path)
+        bundle.append(_made(Page(SHARDS_FILE, listing, ())))
+        return sorted(bundle, key=lambda f: f.path)
 
     # ---- reuse ----------------------------------------------------------------------
 
-    def _reuse(self, shard: _Shard, count: int) -> list[Page] | None:
+    def _reuse(self, shard: _Shard, count: int) -> list[BundleFile] | None:
         known = self.previous.get(shard_name(shard.index, count))
         if self.output_dir is None or not isinstance(known, Mapping):
             return None
         if known.get("key") != shard.key(count, self.tool) or not known.get("files"):
             return None
-        pages: list[Page] = []
+        files: list[BundleFile] = []
         for path, digest, cases in known["files"]:
+            if self.verify is not None:
+                if not self.verify(path, digest):
+                    return None
+                files.append(BundleFile(path, digest, tuple(cases), None))
+                continue
             try:
                 body = (self.output_dir / path).read_bytes()
             except OSError:
                 return None
             if hashlib.sha256(body).hexdigest() != digest:
                 return None
-            pages.append(Page(path, body, tuple(cases)))
-        return pages
+            files.append(BundleFile(path, digest, tuple(cases), body))
+        return files
 
     # ---- indexing -------------------------------------------------------------------
 
