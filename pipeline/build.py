@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,6 +27,7 @@ from .outputs import (
     delete_stale,
     dir_stat,
     file_stat,
+    manifest_body,
     parent_dirs,
     produce_all,
     remove_empty_dirs,
@@ -41,7 +43,7 @@ from .rules import Assessment
 from .search import ShardedSearch, search_index_pages
 from .settings import RegistrySettings
 from .site_extras import Delisting, delisting_of
-from .siteplan import CaseRef, Job, asset_job, make_ref, plan_site
+from .siteplan import CaseRef, Job, asset_job, inputs_digest, make_ref, plan_site
 from .slugs import company_key, slugify
 
 MANIFEST_NAME = ".overdue-manifest.json"
@@ -212,7 +214,11 @@ class SiteWriter:
         where = str(output_dir.resolve())
         self.names = (f"outputs:{where}", f"dirs:{where}", f"search:{where}")
         previous = cache.meta(self.names[0])
-        self.previous: dict[str, OutputRecord] = previous if isinstance(previous, dict) else {}
+        self.previous: dict[str, OutputRecord] = (
+            {path: OutputRecord._make(row) for path, row in previous.items()}
+            if isinstance(previous, dict)
+            else {}
+        )
         dirs = cache.meta(self.names[1])
         self.dirs: dict[str, Any] | None = dirs if isinstance(dirs, dict) else None
         self.search_state = cache.meta(self.names[2])
@@ -222,23 +228,21 @@ class SiteWriter:
 
     def meta(self) -> dict[str, Any]:
         return {
-            self.names[0]: self.records,
+            self.names[0]: {path: tuple(record) for path, record in self.records.items()},
             self.names[1]: self.new_dirs,
             self.names[2]: self.search_state,
         }
 
     def _key(self, job: Job) -> bytes | None:
-        from .buildcache import Fingerprint, Unfingerprintable
-
-        try:
-            inputs = Fingerprint().digest(job.inputs)
-        except Unfingerprintable:
+        inputs = inputs_digest(job.inputs)
+        if inputs is None:
             return None
         return hashlib.sha256(self.base + job.path.encode() + b"\0" + inputs).digest()
 
     def write(self, jobs: list[Job]) -> BuildResult:
         root = self.root
         root.mkdir(parents=True, exist_ok=True)
+        base = str(root)
         seen: set[str] = set()
         for job in jobs:
             if job.path in seen or job.path == MANIFEST_NAME:
@@ -255,7 +259,7 @@ class SiteWriter:
                 key is not None
                 and known is not None
                 and known.key == key
-                and file_stat(root / job.path) == known.stat
+                and file_stat(os.path.join(base, job.path)) == known.stat
             ):
                 self.records[job.path] = known
                 if job.path.endswith(".html"):
@@ -265,11 +269,13 @@ class SiteWriter:
             if job.path.endswith(".html"):
                 stats["pages_miss"] += 1
         made = produce_all(
-            root, [j.path for j in jobs], todo, lambda i: jobs[i].produce(), self.workers or 0
+            root, [j.path for j in jobs], todo, lambda i: jobs[i].produce(), self.workers
         )
         for i, (sha, size, stat, written) in made.items():
             job = jobs[i]
-            self.records[job.path] = OutputRecord(keys[i], sha, size, stat, job.cases)
+            self.records[job.path] = OutputRecord.made(
+                job.path, keys[i], sha, size, stat, job.cases
+            )
             if written:
                 result.written.append(job.path)
         self._index_search([j for j in jobs if j.searchable], result)
@@ -279,10 +285,15 @@ class SiteWriter:
         keep = parent_dirs(expected)
         remove_empty_dirs(root, scan.dirs - keep)
         self._write_manifest()
+        # Directory stats for the next build: only those this build may have changed are
+        # taken again (a file written or deleted in them, or entries found there).
+        touched = parent_dirs([*result.written, *result.deleted, MANIFEST_NAME, *scan.changed])
         for folder in keep:
-            found = dir_stat(root / folder if folder else root)
-            if found is not None:
-                self.new_dirs[folder] = found
+            seen_stat = self.dirs.get(folder) if self.dirs is not None else None
+            if seen_stat is None or folder in touched:
+                seen_stat = dir_stat(os.path.join(base, folder) if folder else base)
+            if seen_stat is not None:
+                self.new_dirs[folder] = seen_stat
         result.pages = len(self.records)
         result.written.sort()
         result.case_page_bytes = {
@@ -295,6 +306,7 @@ class SiteWriter:
     def _index_search(self, searchable: list[Job], result: BuildResult) -> None:
         """The Pagefind bundle, by shards: a shard whose pages are unchanged is kept."""
         root = self.root
+        base = str(root)
 
         def load(path: str) -> Callable[[], bytes]:
             return lambda: (root / path).read_bytes()
@@ -304,7 +316,7 @@ class SiteWriter:
             return (
                 known is not None
                 and known.sha256 == digest
-                and file_stat(root / path) == known.stat
+                and file_stat(os.path.join(base, path)) == known.stat
             )
 
         search = ShardedSearch(
@@ -319,7 +331,9 @@ class SiteWriter:
                 self.records[file.path] = known
                 continue
             sha, size, stat, written = write_if_changed(str(root), file.path, file.body)
-            self.records[file.path] = OutputRecord(None, sha, size, stat, file.cases)
+            self.records[file.path] = OutputRecord.made(
+                file.path, None, sha, size, stat, file.cases
+            )
             if written:
                 result.written.append(file.path)
         self.search_state = search.state
@@ -327,9 +341,5 @@ class SiteWriter:
         self.cache.stats["search_reused"] = search.stats["reused"]
 
     def _write_manifest(self) -> None:
-        files = {
-            path: {"bytes": r.size, "cases": list(r.cases), "sha256": r.sha256}
-            for path, r in sorted(self.records.items())
-        }
-        body = json.dumps({"files": files, "version": MANIFEST_VERSION}, sort_keys=True)
-        write_if_changed(str(self.root), MANIFEST_NAME, (body + "\n").encode())
+        body = manifest_body(self.records, MANIFEST_VERSION)
+        write_if_changed(str(self.root), MANIFEST_NAME, body)

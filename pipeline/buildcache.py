@@ -23,15 +23,11 @@ import os
 import pickle
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-from markupsafe import Markup
-from pydantic import BaseModel
 
 from .errors import Location, Problem
 from .registry import case_files, check_problems, invalid_record_problems
@@ -344,52 +340,6 @@ class BuildCache:
         return digest.hexdigest()
 
 
-class Unfingerprintable(Exception):
-    """A job's inputs hold a value we cannot hash faithfully: make it, don't memo it."""
-
-
-class Fingerprint:
-    """A stable digest of a job's inputs. CaseRefs stand for their case's digest."""
-
-    def digest(self, value: Any) -> bytes:
-        hasher = hashlib.sha256()
-        self._feed(hasher, value)
-        return hasher.digest()
-
-    def _feed(self, hasher: Any, value: Any) -> None:
-        kind = type(value)
-        if kind is CaseRef:
-            hasher.update(b"ref:" + value.digest)
-        elif kind is str or kind is Markup:
-            text = str(value).encode()
-            hasher.update(f"{kind.__name__}:{len(text)}:".encode() + text)
-        elif value is None or kind in (bool, int, float, Decimal, date):
-            hasher.update(f"{kind.__name__}:{value!r};".encode())
-        elif kind is bytes:
-            hasher.update(f"bytes:{len(value)}:".encode() + value)
-        elif kind in (list, tuple):
-            hasher.update(f"{kind.__name__}[{len(value)}:".encode())
-            for item in value:
-                self._feed(hasher, item)
-            hasher.update(b"]")
-        elif kind is dict:
-            hasher.update(f"dict[{len(value)}:".encode())
-            for key in sorted(value, key=repr):
-                self._feed(hasher, key)
-                self._feed(hasher, value[key])
-            hasher.update(b"]")
-        elif isinstance(value, BaseModel):
-            hasher.update(f"model:{kind.__qualname__}:".encode() + value.model_dump_json().encode())
-        elif is_dataclass(value) and not isinstance(value, type):
-            hasher.update(f"dc:{kind.__module__}.{kind.__qualname__}(".encode())
-            for item in fields(value):
-                hasher.update(item.name.encode() + b"=")
-                self._feed(hasher, getattr(value, item.name))
-            hasher.update(b")")
-        else:
-            raise Unfingerprintable(f"{kind.__module__}.{kind.__qualname__}")
-
-
 def templates_digest(theme_dir: Path) -> str:
     hasher = hashlib.sha256()
     root = theme_dir / "templates"
@@ -414,6 +364,9 @@ def template_inputs(renderer: SiteRenderer) -> dict[str, Any]:
 
 def render_base(version: str, theme_dir: Path, renderer: SiteRenderer) -> bytes:
     """What every job's key starts from: the code, the templates, the renderer's globals."""
-    base = hashlib.sha256(f"{version}\0{templates_digest(theme_dir)}\0".encode())
-    base.update(Fingerprint().digest(template_inputs(renderer)))
-    return base.digest()
+    from .siteplan import inputs_digest
+
+    named = inputs_digest(tuple(sorted(template_inputs(renderer).items())))
+    if named is None:
+        raise TypeError("a template global cannot be fingerprinted; name it in template_inputs")
+    return hashlib.sha256(f"{version}\0{templates_digest(theme_dir)}\0".encode() + named).digest()

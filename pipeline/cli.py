@@ -86,7 +86,35 @@ def format_problem(problem: Problem, fmt: str) -> str:
     return f"{loc}: {problem.message}"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+LAZY_COMMANDS = {
+    "dunning": "cli_dunning", "report": "cli_dunning",
+    "dispute": "cli_cases", "hold": "cli_cases", "new": "cli_cases", "pay": "cli_cases",
+    "plan": "cli_cases", "release": "cli_cases", "resolve-dispute": "cli_cases",
+    "settle": "cli_cases", "withdraw": "cli_cases", "write-off": "cli_cases",
+    "publish": "cli_publish", "takedown": "cli_publish",
+}  # fmt: skip
+"""Commands whose modules are imported only when they run (or help lists them): `build`
+should not pay for boto3 and rich. tests/core checks this table against the modules."""
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            register_module(self, LAZY_COMMANDS[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+
+def register_module(group: click.Group, name: str) -> None:
+    import importlib
+
+    module = importlib.import_module(f".{name}", __package__)
+    module.register(group)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="overdue")
 def main() -> None:
     """Overdue: a public registry of unpaid B2B debts, and the dunning that leads to it."""
@@ -241,16 +269,3 @@ def docs(write: Path | None) -> None:
         return
     for name, make in SECTIONS.items():
         click.echo(f"## {name}\n\n{make()}\n")
-
-
-from .cli_dunning import register as _reg_dunning  # noqa: E402
-
-_reg_dunning(main)
-
-from .cli_cases import register as _reg_cases  # noqa: E402
-
-_reg_cases(main)
-
-from .cli_publish import register as _reg_publish  # noqa: E402
-
-_reg_publish(main)

@@ -11,27 +11,44 @@ directory they left, and look again inside each directory whose entries changed 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import posixpath
 import stat as stat_module
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 Stat = tuple[int, int, int, int]
 """(size, mtime_ns, inode, ctime_ns): a file this build wrote or checked is the same
 file, with the same bytes, while these stay the same."""
 
 
-@dataclass(frozen=True)
-class OutputRecord:
-    """One output file as written: what made it (key), its bytes' hash and size, its stat."""
+class OutputRecord(NamedTuple):
+    """One output file as written: what made it (key), its bytes' hash and size, its stat,
+    the cases it shows, and its entry in the manifest (JSON, made once)."""
 
     key: bytes | None
     sha256: str
     size: int
     stat: Stat
     cases: tuple[str, ...]
+    entry: str
+
+    @classmethod
+    def made(
+        cls, path: str, key: bytes | None, sha256: str, size: int, stat: Stat,
+        cases: tuple[str, ...],
+    ) -> OutputRecord:  # fmt: skip
+        entry = json.dumps({path: {"bytes": size, "cases": list(cases), "sha256": sha256}})
+        return cls(key, sha256, size, stat, cases, entry[1:-1])
+
+
+def manifest_body(records: Mapping[str, OutputRecord], version: int) -> bytes:
+    """{"files": {path: {"bytes", "cases", "sha256"}}, "version": N}, paths in order."""
+    files = ", ".join(records[path].entry for path in sorted(records))
+    return f'{{"files": {{{files}}}, "version": {version}}}\n'.encode()
 
 
 def file_stat(path: str | Path) -> Stat | None:
@@ -109,6 +126,8 @@ class Scan:
 
     foreign: set[str]
     dirs: set[str]
+    changed: set[str] = field(default_factory=set)
+    """Directories whose entries changed since the last build."""
 
 
 def scan_tree(root: Path) -> Scan:
@@ -135,6 +154,7 @@ def scan_changed(root: Path, dirs: Mapping[str, Stat]) -> Scan:
         current = dir_stat(root / rel if rel else root)
         if current is None or current == known:
             continue
+        found.changed.add(rel)
         prefix = rel + "/" if rel else ""
         try:
             entries = list(os.scandir(root / rel if rel else root))
@@ -199,7 +219,11 @@ Produce = Callable[[int], bytes]
 
 
 def produce_all(
-    root: Path, paths: Sequence[str], indices: Sequence[int], produce: Produce, workers: int
+    root: Path,
+    paths: Sequence[str],
+    indices: Sequence[int],
+    produce: Produce,
+    workers: int | None,
 ) -> dict[int, tuple[str, int, Stat, bool]]:
     """Make and write the jobs at `indices`; in forked workers when there are many."""
     from .parallel import map_forked

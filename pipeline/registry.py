@@ -6,6 +6,7 @@ problems of all of them are returned together.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,14 +36,22 @@ class Registry:
 
 
 def case_files(paths: Iterable[Path]) -> list[Path]:
+    """Case files under each directory, in path order (the order of `sorted(rglob)`)."""
     found: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            found.extend(
-                p for p in sorted(path.rglob("*")) if p.suffix in CASE_SUFFIXES and p.is_file()
-            )
-        else:
+        if not path.is_dir():
             found.append(path)
+            continue
+        here: list[tuple[tuple[str, ...], str]] = []
+        for folder, dirnames, filenames in os.walk(path, followlinks=True):
+            dirnames.sort()
+            parts = Path(folder).relative_to(path).parts
+            for name in filenames:
+                if os.path.splitext(name)[1] in CASE_SUFFIXES:
+                    full = os.path.join(folder, name)
+                    if os.path.isfile(full):
+                        here.append(((*parts, name), full))
+        found.extend(Path(full) for _, full in sorted(here))
     return found
 
 

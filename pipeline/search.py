@@ -44,7 +44,7 @@ INDEX_DIR = "pagefind"
 SHARDS_FILE = f"{INDEX_DIR}/shards.json"
 BODY_MARKER = b"data-pagefind-body"
 PAGES_PER_SHARD = 400
-STATE_VERSION = 1
+STATE_VERSION = 2
 _SEARCHABLE = re.compile(r"^(cases|companies)/[^/]+/index\.html$")
 # What a merged (non-primary) bundle needs; the primary shard also carries the runtime.
 _INDEX_PARTS = re.compile(
@@ -176,7 +176,7 @@ class _Shard:
             f"v{STATE_VERSION}\0pagefind {tool}\0{self.index}/{count}\0".encode()
         )
         for e in sorted(self.entries, key=lambda e: e.path):
-            hasher.update(f"{e.path}\0{e.digest}\0{json.dumps(list(e.cases))}\0".encode())
+            hasher.update(f"{e.path}\0{e.digest}\0{chr(31).join(e.cases)}\0".encode())
         return hasher.hexdigest()
 
 

@@ -12,6 +12,7 @@ when a job that shows it is produced.
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -42,7 +43,7 @@ from .site_extras import (
     data_page_body,
     search_page_body,
 )
-from .sitemaps import SitemapEntry, robots_txt, sitemap_pages
+from .sitemaps import SitemapEntry, index_body, plan_sitemaps, robots_txt, sitemap_body
 
 
 class CaseRef:
@@ -105,6 +106,27 @@ class CaseRef:
 
     def __repr__(self) -> str:
         return f"CaseRef({self.case_id})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # In a job's key a case stands for its fingerprint (see `job_inputs_digest`).
+        return (_case_token, (self.digest,))
+
+
+def _case_token(digest: bytes) -> bytes:
+    return digest
+
+
+def inputs_digest(inputs: tuple[Any, ...]) -> bytes | None:
+    """sha256 of a job's inputs, pickled without the memo (so equal values always give
+    equal bytes, however they are shared); None when they cannot be pickled."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: the bytes depend on values only, never on identity
+    try:
+        pickler.dump(inputs)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError):
+        return None
+    return hashlib.sha256(buffer.getbuffer()).digest()
 
 
 def ref_fields(case: PublicCase) -> tuple[Any, ...]:
@@ -173,10 +195,18 @@ def plan_site(
         partial(data_page_body, renderer, len(refs), newest),
     )  # fmt: skip
     html = [*jobs, search, data]
-    entries = sitemap_entries(html, refs, delistings)
     site_url, timezone = settings.site_url, settings.timezone
-    sitemap_inputs = ("sitemaps", site_url, timezone, tuple((e.path, e.lastmod, e.cases) for e in entries))  # fmt: skip
-    sitemaps = sitemap_pages(entries, site_url, timezone) if entries is not None else []
+    index, children = plan_sitemaps(sitemap_entries(html, refs, delistings))
+    newest_per_child = tuple(
+        (c.path, max((e.lastmod for e in c.entries if e.lastmod is not None), default=None))
+        for c in children
+    )
+    sitemaps = [
+        Job(index.path, (), ("sitemap index", site_url, timezone, newest_per_child),
+            partial(index_body, children, site_url, timezone)),
+        *(Job(c.path, c.cases, ("sitemap", site_url, timezone, c.entries),
+              partial(sitemap_body, c, site_url, timezone)) for c in children),
+    ]  # fmt: skip
     newest_listed = sorted(refs, key=lambda r: (r.listed_on, r.case_id), reverse=True)[:50]
     today = settings.today()
     feed = Job(
@@ -194,7 +224,7 @@ def plan_site(
         asset_job(static / "favicon.svg", None),
         asset_job(static / "favicon.ico", None),
         Job("robots.txt", (), ("robots", site_url), lambda: robots_txt(site_url)),
-        *(Job(p.path, p.cases, sitemap_inputs, partial(_constant, p.body)) for p in sitemaps),
+        *sitemaps,
         feed,
         Job("data/registry.json", ids, ("json", *by_id), lambda: opendata.join_json(open_json)),
         Job("data/registry.csv", ids, ("csv", *by_id), lambda: opendata.join_csv(open_csv)),

@@ -9,8 +9,13 @@ an interrupted build rewrote then kept a taken-down case in output/ for good.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from pipeline import build as build_module
 from pipeline import casecommands
 from pipeline.build import MANIFEST_NAME, build_site
 from pipeline.settings import RegistrySettings
@@ -27,6 +32,21 @@ CANARIES = [
     Canary("slug", "testbed-widgets-inc"),
     Canary("invoice", "TB-0001"),
 ]
+
+
+@pytest.fixture(params=["uncached", "cached"], autouse=True)
+def _with_and_without_the_cache(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every test here runs twice: a plain build walks output/; a cached build trusts its
+    records of files and directories, and must find the same stale files."""
+    if request.param == "cached":
+
+        def cached(settings: RegistrySettings, output: Path, *args: Any, **named: Any) -> Any:
+            named.setdefault("cache_dir", tmp_path / f"cache-{output.name}")
+            return build_module.build_site(settings, output, *args, **named)
+
+        monkeypatch.setattr(sys.modules[__name__], "build_site", cached)
 
 
 def _two_cases(registry_dir: Path) -> Path:

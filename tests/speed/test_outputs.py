@@ -1,0 +1,85 @@
+"""A cached rebuild trusts its records of output/ only as far as the disk agrees.
+
+It stats files and directories instead of reading and walking them, so anything that
+changed them behind its back (a foreign file, a tampered page, a deleted tree, a symlink)
+must still end up exactly as a full build leaves it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from pipeline.build import build_site
+
+from .conftest import settings_for
+from .helpers import assert_same_tree
+
+
+def _built(registry: Path, theme: Path, tmp: Path) -> tuple[Path, Path]:
+    out, cache = tmp / "out", tmp / "cache"
+    build_site(settings_for(registry), out, theme, cache_dir=cache)
+    return out, cache
+
+
+def _full(registry: Path, theme: Path, tmp: Path) -> Path:
+    full = tmp / "full"
+    shutil.rmtree(full, ignore_errors=True)
+    build_site(settings_for(registry), full, theme)
+    return full
+
+
+def test_foreign_files_anywhere_are_deleted(
+    small_registry: Path, theme_copy: Path, tmp_path: Path
+) -> None:
+    out, cache = _built(small_registry, theme_copy, tmp_path)
+    planted = [
+        out / "stray.html",
+        out / "cases" / "spd-2026-001" / "old.html",
+        out / "cases" / "gone-2020-001" / "index.html",
+        out / "new" / "deep" / "er" / "page.html",
+        out / "pagefind" / "fragment" / "extra.pf_fragment",
+    ]
+    for path in planted:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("stale")
+    os.symlink("/etc", out / "companies" / "linked")
+    result = build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache)
+    assert not any(p.exists() for p in planted)
+    assert not (out / "companies" / "linked").is_symlink()
+    assert not (out / "new").exists() and not (out / "cases" / "gone-2020-001").exists()
+    assert "stray.html" in result.deleted and result.written == []
+    assert_same_tree(out, _full(small_registry, theme_copy, tmp_path))
+
+
+def test_a_page_tampered_with_its_size_and_mtime_kept_is_rewritten(
+    small_registry: Path, theme_copy: Path, tmp_path: Path
+) -> None:
+    out, cache = _built(small_registry, theme_copy, tmp_path)
+    page = out / "cases" / "spd-2026-002" / "index.html"
+    before = page.stat()
+    body = page.read_bytes()
+    page.write_bytes(body.replace(b"Speedy", b"Sneaky", 1))  # same size
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))  # same mtime; ctime moves
+    result = build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache)
+    assert result.written == ["cases/spd-2026-002/index.html"]
+    assert page.read_bytes() == body
+
+
+def test_a_deleted_or_replaced_output_tree_is_rebuilt(
+    small_registry: Path, theme_copy: Path, tmp_path: Path
+) -> None:
+    out, cache = _built(small_registry, theme_copy, tmp_path)
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    shutil.rmtree(out)
+    result = build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache)
+    assert result.written and not result.deleted
+    assert_same_tree(out, copy)
+    shutil.rmtree(out)
+    shutil.copytree(copy, out)  # new inodes: nothing is trusted, nothing needs writing
+    (out / "cases" / "stray.txt").write_text("stale")
+    again = build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache)
+    assert again.written == [] and again.deleted == ["cases/stray.txt"]
+    assert_same_tree(out, copy)
