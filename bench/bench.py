@@ -1,9 +1,16 @@
 """`make bench`: how fast Overdue checks, builds, rebuilds and indexes N synthetic cases.
 
-Every step runs as its own subprocess; its wall time and the peak resident memory of its
-whole process tree (sampled from /proc, workers included) are reported. Our full build
-and stock Pelican 4.12 (the same N as plain Markdown articles, default theme) are run
-paired, A B A B, and the medians are compared; Hugo too when `hugo` is on PATH.
+Every step runs as its own subprocess; its wall time and the peak memory of its whole
+process tree (sampled every 50 ms from /proc, workers and Pagefind included) are
+reported. Memory is the proportional set size (PSS): pages that forked workers share with
+their parent are split between them rather than counted once per process, which is what
+RSS summed over a tree would do. Our full build and stock Pelican 4.12 (the same N as
+plain Markdown articles, default theme) are run paired, A B A B, and the medians are
+compared; Hugo too when `hugo` is on PATH.
+
+The site build (every page, listing, sitemap, feed, JSON-LD block and the open data) is
+timed with and without the search index, and the search index on its own: issue 8 sets
+them separate targets.
 
     python bench/bench.py                 # N = 1,000 and 10,000
     python bench/bench.py --sizes 100000  # the scaling run
@@ -39,10 +46,20 @@ class Step:
     note: str = ""
 
 
-def tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants, in KiB."""
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_pss_kb(root: int) -> int:
+    """Proportional memory of a process and all its descendants, in KiB."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -51,13 +68,11 @@ def tree_rss_kb(root: int) -> int:
                 fields = handle.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        pid, ppid = int(entry), int(fields[1])
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+        children.setdefault(int(fields[1]), []).append(int(entry))
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        total += _pss_kb(pid)
         todo.extend(children.get(pid, []))
     return total
 
@@ -67,7 +82,7 @@ def run(name: str, argv: list[str], cwd: Path, note: str = "") -> Step:
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = 0
     while proc.poll() is None:
-        peak = max(peak, tree_rss_kb(proc.pid))
+        peak = max(peak, tree_pss_kb(proc.pid))
         time.sleep(0.05)
     seconds = time.perf_counter() - start
     output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
@@ -114,7 +129,9 @@ def bench_size(count: int, root: Path, pairs: int, compare_large: bool = False) 
     build = overdue("build", "--conf", str(conf), "--theme", str(REPO / "theme"))
     cached = [*build, "--output", str(out), "--cache-dir", str(cache)]
     steps.append(run("overdue check", overdue("check", "--conf", str(conf)), root))
-    steps.append(run("full build (cold cache)", cached, root))
+    site_only = [*build, "--output", str(root / "output-site"), "--no-cache", "--no-search"]
+    steps.append(run("site build, no search index (no cache)", site_only, root))
+    steps.append(run("full build with search (cold cache)", cached, root))
     steps.append(run("rebuild, no change", cached, root))
 
     target = public_case_file(content)
@@ -173,7 +190,7 @@ def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:
         "TRANSLATION_FEED_ATOM = None\nAUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\n"
     )
     contestants: dict[str, list[str]] = {
-        "ours": [*build, "--output", str(root / "output-cmp"), "--no-cache"],
+        "ours": [*build, "--output", str(root / "output-cmp"), "--no-cache", "--no-search"],
         "pelican": [
             str(BIN / "pelican"), "content", "-o", str(pelican_root / "output"),
             "-s", "pelicanconf.py", "--delete-output-directory", "-q",
@@ -203,7 +220,8 @@ def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:
         median = statistics.median(s.seconds for s in runs)
         peak = max(s.peak_mb for s in runs)
         ratio = "" if name == "ours" else f"ours runs at {median / ours:.2f}x its speed"
-        label = f"{name} full build (median of {len(runs)}, paired)"
+        what = "site build, no search" if name == "ours" else "full build"
+        label = f"{name} {what} (median of {len(runs)}, paired)"
         steps.append(Step(label, median, peak, ratio))
     return steps
 

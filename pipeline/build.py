@@ -169,11 +169,13 @@ def build_site(
     as_of: date | None = None,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    search: bool = True,
 ) -> BuildResult:
     """Check every record and build the site. Raises BuildRefused on any invalid record.
 
     With `cache_dir`, unchanged case files and jobs come from the build cache; the output
-    is byte-identical either way.
+    is byte-identical either way. `search=False` leaves the search index out (a preview
+    build); any index an earlier build left is deleted with the other stale files.
     """
     from .buildcache import BuildCache
 
@@ -185,7 +187,7 @@ def build_site(
             raise BuildRefused(problems)
         renderer, jobs = plan(refs, settings, theme_dir, cache.delistings)
         writer = SiteWriter(output_dir, cache, renderer, theme_dir, workers)
-        result = writer.write(jobs)
+        result = writer.write(jobs, search)
     except BaseException:
         cache.close()
         raise
@@ -239,7 +241,7 @@ class SiteWriter:
             return None
         return hashlib.sha256(self.base + job.path.encode() + b"\0" + inputs).digest()
 
-    def write(self, jobs: list[Job]) -> BuildResult:
+    def write(self, jobs: list[Job], search: bool = True) -> BuildResult:
         root = self.root
         root.mkdir(parents=True, exist_ok=True)
         base = str(root)
@@ -278,7 +280,10 @@ class SiteWriter:
             )
             if written:
                 result.written.append(job.path)
-        self._index_search([j for j in jobs if j.searchable], result)
+        if search:
+            self._index_search([j for j in jobs if j.searchable], result)
+        else:
+            self.search_state = None
         expected = set(self.records) | {MANIFEST_NAME}
         stale = (set(self.previous) | scan.foreign) - expected
         result.deleted = delete_stale(root, stale)

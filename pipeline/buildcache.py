@@ -242,12 +242,14 @@ class BuildCache:
         raws: list[bytes | None] = []
         keys: list[str] = []
         for path in found:
+            name = str(path)
             try:
-                raw = path.read_bytes()
+                with open(name, "rb") as handle:
+                    raw = handle.read()
             except OSError:
                 raw = None
             raws.append(raw)
-            keys.append(self._file_key(path, raw, context))
+            keys.append(self._file_key(name, raw, context))
         known = self.store.entries(keys) if self.store is not None else {}
         missing = [i for i, key in enumerate(keys) if raws[i] is not None and key not in known]
         todo = [(found[i], raw) for i in missing if (raw := raws[i]) is not None]
@@ -334,7 +336,7 @@ class BuildCache:
             by_slug.setdefault(entry.slug, (entry.company, path, entry.name_at))
         return problems
 
-    def _file_key(self, path: Path, raw: bytes | None, context: str) -> str:
+    def _file_key(self, path: str, raw: bytes | None, context: str) -> str:
         digest = hashlib.sha256(f"{self.version}\0{context}\0{path}\0".encode())
         digest.update(raw if raw is not None else b"\0unreadable")
         return digest.hexdigest()

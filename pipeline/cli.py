@@ -218,6 +218,10 @@ def schema() -> None:
 )  # fmt: skip
 @click.option("--no-cache", is_flag=True, help="Build without reading or writing the cache.")
 @click.option(
+    "--no-search", is_flag=True,
+    help="Leave the search index out (a quick preview; an old index is deleted, not kept).",
+)  # fmt: skip
+@click.option(
     "--workers", type=click.IntRange(min=1), default=None,
     help="Worker processes for loading case files (default: one per core).",
 )  # fmt: skip
@@ -225,8 +229,8 @@ def schema() -> None:
 @as_of_option
 @handle_errors
 def build(
-    output: Path, theme: Path, cache_dir: Path, no_cache: bool, workers: int | None,
-    conf: Path, as_of: date | None,
+    output: Path, theme: Path, cache_dir: Path, no_cache: bool, no_search: bool,
+    workers: int | None, conf: Path, as_of: date | None,
 ) -> None:  # fmt: skip
     """Check every record and build the site into OUTPUT (what `make html` runs via Pelican)."""
     from .build import build_site, build_summary
@@ -235,8 +239,9 @@ def build(
     settings = settings_for(conf)
     try:
         result = build_site(
-            settings, output, theme, as_of, None if no_cache else cache_dir, workers
-        )
+            settings, output, theme, as_of, None if no_cache else cache_dir, workers,
+            search=not no_search,
+        )  # fmt: skip
     except BuildRefused as exc:
         raise RecordInvalid(exc.problems) from None
     click.echo(build_summary(result))

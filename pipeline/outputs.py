@@ -150,14 +150,16 @@ def scan_changed(root: Path, dirs: Mapping[str, Stat]) -> Scan:
     """Entries of the directories whose stat moved since the last build, and all of any
     directory that build did not know; a directory that vanished is simply gone."""
     found = Scan(set(), set())
+    base = str(root)
     for rel, known in dirs.items():
-        current = dir_stat(root / rel if rel else root)
+        folder = os.path.join(base, rel) if rel else base
+        current = dir_stat(folder)
         if current is None or current == known:
             continue
         found.changed.add(rel)
         prefix = rel + "/" if rel else ""
         try:
-            entries = list(os.scandir(root / rel if rel else root))
+            entries = list(os.scandir(folder))
         except OSError:
             continue
         for entry in entries:

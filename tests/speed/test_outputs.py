@@ -83,3 +83,16 @@ def test_a_deleted_or_replaced_output_tree_is_rebuilt(
     again = build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache)
     assert again.written == [] and again.deleted == ["cases/stray.txt"]
     assert_same_tree(out, copy)
+
+
+def test_a_build_without_search_deletes_the_old_index(
+    small_registry: Path, theme_copy: Path, tmp_path: Path
+) -> None:
+    out, cache = _built(small_registry, theme_copy, tmp_path)
+    assert (out / "pagefind" / "pagefind.js").is_file()
+    settings = settings_for(small_registry)
+    preview = build_site(settings, out, theme_copy, cache_dir=cache, search=False)
+    assert not (out / "pagefind").exists()  # an old index could still show a paid case
+    assert preview.deleted and all(p.startswith("pagefind/") for p in preview.deleted)
+    build_site(settings, out, theme_copy, cache_dir=cache)
+    assert_same_tree(out, _full(small_registry, theme_copy, tmp_path))
