@@ -1,0 +1,283 @@
+"""A line parser for the plain subset of YAML that case files are written in.
+
+libyaml costs about two microseconds per scalar through PyYAML; most case files use only
+block mappings and sequences of simple keys, one-line flow mappings and sequences, quoted
+strings without escapes, one-line plain scalars and `|` literal blocks. This parser reads
+exactly that subset, with the positions libyaml would give, and returns None for anything
+else (a tab, a comment where it could matter, an escape, a multi-line plain scalar, an
+empty value, a duplicate key...), so that libyaml decides every file it does not vouch
+for. `tests/loader` checks it against libyaml on generated documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+PathKey = tuple[str | int, ...]
+LineCols = dict[PathKey, tuple[int, int]]
+
+# Characters that libyaml reads differently (line breaks other than \n, BOM, tabs) or
+# refuses (non-printable): a file containing any is left to libyaml.
+_OUTSIDE_SUBSET = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: +|$)")
+_DQ = re.compile(r'"([^"\\]*)"')
+_SQ = re.compile(r"'([^']*)'")
+# One-line plain scalars: a safe first character, no indicator, quote or comment inside.
+_PLAIN_BLOCK = re.compile(r"[A-Za-z0-9+./(\xa0-\U0010ffff][^\[\]{}#,\"'`]*")
+_PLAIN_FLOW = re.compile(r"[A-Za-z0-9+./(\xa0-\U0010ffff][^\[\]{}#,:\"'`]*")
+_TRAILING = re.compile(r"(?: +#.*| *)$")  # after a value: spaces, or spaces and a comment
+_FLOW_SEP = re.compile(r" *(,|\}|\]) *")
+_FLOW_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): +")
+
+
+class _Outside(Exception):
+    """The text leaves the subset: libyaml decides."""
+
+
+class _Parser:
+    def __init__(self, text: str, plain: Callable[[str], Any], max_depth: int) -> None:
+        self.lines = text.split("\n")
+        self.plain = plain
+        self.max_depth = max_depth
+        self.line_cols: LineCols = {}
+        self.key_line_cols: LineCols = {}
+        self.i = 0  # index of the current line
+        self._skip()
+
+    # -- lines ---------------------------------------------------------------------------
+
+    def _skip(self) -> None:
+        """Move to the next line with content (not blank, not a whole-line comment)."""
+        lines = self.lines
+        i = self.i
+        while i < len(lines):
+            stripped = lines[i].lstrip(" ")
+            if stripped and stripped[0] != "#":
+                break
+            i += 1
+        self.i = i
+
+    def _indent(self) -> int:
+        """Indentation of the current line; -1 at the end of the text."""
+        if self.i >= len(self.lines):
+            return -1
+        line = self.lines[self.i]
+        return len(line) - len(line.lstrip(" "))
+
+    # -- block structure -----------------------------------------------------------------
+
+    def block(self, key: PathKey, depth: int) -> Any:
+        indent = self._indent()
+        line = self.lines[self.i]
+        if line.startswith("- ", indent):
+            return self.sequence(indent, key, depth)
+        return self.mapping(indent, key, depth)
+
+    def mapping(self, indent: int, key: PathKey, depth: int) -> dict[str, Any]:
+        if depth > self.max_depth:
+            raise _Outside
+        self.line_cols[key] = (self.i + 1, indent + 1)
+        result: dict[str, Any] = {}
+        while self._indent() == indent:
+            line = self.lines[self.i]
+            match = _KEY.match(line, indent)
+            if match is None:
+                raise _Outside
+            name = match.group(1)
+            if name in result:
+                raise _Outside
+            child = (*key, name)
+            self.key_line_cols[child] = (self.i + 1, indent + 1)
+            start = match.end()
+            if start == len(line) or line[start] == "#":  # nothing after the key: a block
+                if line[start - 1] != " " and start != len(line):
+                    raise _Outside
+                self.i += 1
+                self._skip()
+                inner = self._indent()
+                if inner > indent or (
+                    inner == indent and self.lines[self.i].startswith("- ", indent)
+                ):
+                    result[name] = self.block(child, depth + 1)
+                    continue
+                raise _Outside  # an empty value: libyaml places the null
+            if line[start] == "|":
+                result[name] = self.literal(line, start, indent, child, depth + 1)
+                continue
+            result[name] = self.inline(line, start, child, depth + 1)
+            self.i += 1
+            self._skip()
+            if self._indent() > indent:
+                raise _Outside  # a continuation line, or an error: libyaml words it
+        if self._indent() > indent:
+            raise _Outside
+        return result
+
+    def sequence(self, indent: int, key: PathKey, depth: int) -> list[Any]:
+        if depth > self.max_depth:
+            raise _Outside
+        self.line_cols[key] = (self.i + 1, indent + 1)
+        result: list[Any] = []
+        while self._indent() == indent:
+            line = self.lines[self.i]
+            if not line.startswith("- ", indent):
+                break
+            start = indent + 2
+            while start < len(line) and line[start] == " ":
+                start += 1
+            child = (*key, len(result))
+            if start == len(line) or line[start] in "-#|":
+                raise _Outside
+            if _KEY.match(line, start):  # "- key: value": a mapping indented to the key
+                self.lines[self.i] = " " * start + line[start:]
+                result.append(self.mapping(start, child, depth + 1))
+                continue
+            result.append(self.inline(line, start, child, depth + 1))
+            self.i += 1
+            self._skip()
+            if self._indent() > indent:
+                raise _Outside
+        if self._indent() > indent:
+            raise _Outside
+        return result
+
+    def literal(self, line: str, start: int, indent: int, key: PathKey, depth: int) -> str:
+        """`|` (clip): the lines indented deeper than the key, indentation removed."""
+        if depth > self.max_depth or line[start:].rstrip(" ") != "|":
+            raise _Outside
+        self.line_cols[key] = (self.i + 1, start + 1)
+        lines = self.lines
+        first = self.i + 1
+        if first >= len(lines) or not lines[first].strip(" "):
+            raise _Outside  # empty or leading blank lines: libyaml's rules, not ours
+        body = lines[first]
+        block_indent = len(body) - len(body.lstrip(" "))
+        if block_indent <= indent:
+            raise _Outside
+        content: list[str] = []
+        i = first
+        while i < len(lines):
+            text = lines[i]
+            if not text.strip(" "):
+                if len(text) > block_indent:
+                    raise _Outside  # spaces beyond the indentation are content
+                content.append("")
+            elif len(text) - len(text.lstrip(" ")) >= block_indent:
+                content.append(text[block_indent:])
+            else:
+                break
+            i += 1
+        while content and content[-1] == "":
+            content.pop()
+        self.i = i
+        self._skip()
+        if self._indent() > indent:
+            raise _Outside
+        return "\n".join(content) + "\n"
+
+    # -- one-line values -----------------------------------------------------------------
+
+    def inline(self, line: str, start: int, key: PathKey, depth: int) -> Any:
+        """A value that ends on its own line: scalar, or a one-line flow collection."""
+        if depth > self.max_depth:
+            raise _Outside
+        self.line_cols[key] = (self.i + 1, start + 1)
+        first = line[start]
+        if first == "{" or first == "[":
+            value, end = self.flow(line, start, key, depth)
+        elif first == '"' or first == "'":
+            match = (_DQ if first == '"' else _SQ).match(line, start)
+            if match is None:
+                raise _Outside
+            value, end = match.group(1), match.end()
+        else:
+            match = _PLAIN_BLOCK.match(line, start)
+            if match is None:
+                raise _Outside
+            stripped = match.group().rstrip(" ")
+            if ": " in stripped or stripped.endswith(":"):
+                raise _Outside
+            end = start + len(stripped)  # a comment after it needs a space: _TRAILING
+            value = self.plain(stripped)
+        if not _TRAILING.match(line, end):
+            raise _Outside
+        return value
+
+    def flow(self, line: str, start: int, key: PathKey, depth: int) -> tuple[Any, int]:
+        """A one-line flow mapping or sequence of scalars; returns it and where it ends."""
+        mapping = line[start] == "{"
+        close = "}" if mapping else "]"
+        pos = start + 1
+        while pos < len(line) and line[pos] == " ":
+            pos += 1
+        result: Any = {} if mapping else []
+        if line.startswith(close, pos):
+            return result, pos + 1
+        while True:
+            if mapping:
+                match = _FLOW_KEY.match(line, pos)
+                if match is None:
+                    raise _Outside
+                name = match.group(1)
+                if name in result:
+                    raise _Outside
+                child: PathKey = (*key, name)
+                self.key_line_cols[child] = (self.i + 1, pos + 1)
+                pos = match.end()
+            else:
+                child = (*key, len(result))
+            if depth + 1 > self.max_depth or pos >= len(line):
+                raise _Outside
+            self.line_cols[child] = (self.i + 1, pos + 1)
+            first = line[pos]
+            if first == '"' or first == "'":
+                match = (_DQ if first == '"' else _SQ).match(line, pos)
+                if match is None:
+                    raise _Outside
+                value: Any = match.group(1)
+                pos = match.end()
+            else:
+                match = _PLAIN_FLOW.match(line, pos)
+                if match is None:
+                    raise _Outside
+                value = self.plain(match.group().rstrip(" "))
+                pos = match.end()
+            if mapping:
+                result[name] = value
+            else:
+                result.append(value)
+            sep = _FLOW_SEP.match(line, pos)
+            if sep is None:
+                raise _Outside
+            mark = sep.group(1)
+            if mark == ",":
+                pos = sep.end()
+                if pos >= len(line) or line[pos] in ",}]":
+                    raise _Outside  # an empty entry or a trailing comma
+                continue
+            if mark != close:
+                raise _Outside
+            return result, sep.start(1) + 1
+
+
+def parse_subset(
+    text: str, plain: Callable[[str], Any], max_depth: int
+) -> tuple[Any, LineCols, LineCols] | None:
+    """(value, positions, key positions) as libyaml would give them, or None when `text`
+    is outside the subset. `plain` types an unquoted scalar; positions are 1-based."""
+    if not text.endswith("\n") or _OUTSIDE_SUBSET.search(text):
+        return None
+    try:
+        parser = _Parser(text, plain, max_depth)
+        if parser._indent() != 0:
+            return None
+        value = parser.block((), 0)
+        if parser.i < len(parser.lines):
+            return None
+    except _Outside:
+        return None
+    return value, parser.line_cols, parser.key_line_cols
