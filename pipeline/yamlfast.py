@@ -18,11 +18,6 @@ from typing import Any
 PathKey = tuple[str | int, ...]
 LineCols = dict[PathKey, tuple[int, int]]
 
-# Characters that libyaml reads differently (line breaks other than \n, BOM, tabs) or
-# refuses (non-printable): a file containing any is left to libyaml.
-_OUTSIDE_SUBSET = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: +|$)")
 _DQ = re.compile(r'"([^"\\]*)"')
 _SQ = re.compile(r"'([^']*)'")
@@ -40,38 +35,36 @@ class _Outside(Exception):
 
 class _Parser:
     def __init__(self, text: str, plain: Callable[[str], Any], max_depth: int) -> None:
-        self.lines = text.split("\n")
+        self.lines = lines = text.split("\n")
         self.plain = plain
         self.max_depth = max_depth
         self.line_cols: LineCols = {}
         self.key_line_cols: LineCols = {}
-        self.i = 0  # index of the current line
-        self._skip()
+        # Indentation of each line with content; -1 for blank lines and whole-line comments.
+        self.indents = indents = []
+        for line in lines:
+            stripped = line.lstrip(" ")
+            indents.append(len(line) - len(stripped) if stripped and stripped[0] != "#" else -1)
+        self.end = len(lines)
+        self.i = -1  # index of the current line
+        self.at = -1  # its indentation; -1 at the end of the text
+        self._next(0)
 
     # -- lines ---------------------------------------------------------------------------
 
-    def _skip(self) -> None:
-        """Move to the next line with content (not blank, not a whole-line comment)."""
-        lines = self.lines
-        i = self.i
-        while i < len(lines):
-            stripped = lines[i].lstrip(" ")
-            if stripped and stripped[0] != "#":
-                break
+    def _next(self, i: int) -> None:
+        """Move to the first line with content (not blank, not a whole-line comment) from i."""
+        indents = self.indents
+        end = self.end
+        while i < end and indents[i] < 0:
             i += 1
         self.i = i
-
-    def _indent(self) -> int:
-        """Indentation of the current line; -1 at the end of the text."""
-        if self.i >= len(self.lines):
-            return -1
-        line = self.lines[self.i]
-        return len(line) - len(line.lstrip(" "))
+        self.at = indents[i] if i < end else -1
 
     # -- block structure -----------------------------------------------------------------
 
     def block(self, key: PathKey, depth: int) -> Any:
-        indent = self._indent()
+        indent = self.at
         line = self.lines[self.i]
         if line.startswith("- ", indent):
             return self.sequence(indent, key, depth)
@@ -82,7 +75,7 @@ class _Parser:
             raise _Outside
         self.line_cols[key] = (self.i + 1, indent + 1)
         result: dict[str, Any] = {}
-        while self._indent() == indent:
+        while self.at == indent:
             line = self.lines[self.i]
             match = _KEY.match(line, indent)
             if match is None:
@@ -96,9 +89,8 @@ class _Parser:
             if start == len(line) or line[start] == "#":  # nothing after the key: a block
                 if line[start - 1] != " " and start != len(line):
                     raise _Outside
-                self.i += 1
-                self._skip()
-                inner = self._indent()
+                self._next(self.i + 1)
+                inner = self.at
                 if inner > indent or (
                     inner == indent and self.lines[self.i].startswith("- ", indent)
                 ):
@@ -109,11 +101,10 @@ class _Parser:
                 result[name] = self.literal(line, start, indent, child, depth + 1)
                 continue
             result[name] = self.inline(line, start, child, depth + 1)
-            self.i += 1
-            self._skip()
-            if self._indent() > indent:
+            self._next(self.i + 1)
+            if self.at > indent:
                 raise _Outside  # a continuation line, or an error: libyaml words it
-        if self._indent() > indent:
+        if self.at > indent:
             raise _Outside
         return result
 
@@ -122,7 +113,7 @@ class _Parser:
             raise _Outside
         self.line_cols[key] = (self.i + 1, indent + 1)
         result: list[Any] = []
-        while self._indent() == indent:
+        while self.at == indent:
             line = self.lines[self.i]
             if not line.startswith("- ", indent):
                 break
@@ -134,14 +125,14 @@ class _Parser:
                 raise _Outside
             if _KEY.match(line, start):  # "- key: value": a mapping indented to the key
                 self.lines[self.i] = " " * start + line[start:]
+                self.at = self.indents[self.i] = start
                 result.append(self.mapping(start, child, depth + 1))
                 continue
             result.append(self.inline(line, start, child, depth + 1))
-            self.i += 1
-            self._skip()
-            if self._indent() > indent:
+            self._next(self.i + 1)
+            if self.at > indent:
                 raise _Outside
-        if self._indent() > indent:
+        if self.at > indent:
             raise _Outside
         return result
 
@@ -173,9 +164,8 @@ class _Parser:
             i += 1
         while content and content[-1] == "":
             content.pop()
-        self.i = i
-        self._skip()
-        if self._indent() > indent:
+        self._next(i)
+        if self.at > indent:
             raise _Outside
         return "\n".join(content) + "\n"
 
@@ -269,14 +259,16 @@ def parse_subset(
 ) -> tuple[Any, LineCols, LineCols] | None:
     """(value, positions, key positions) as libyaml would give them, or None when `text`
     is outside the subset. `plain` types an unquoted scalar; positions are 1-based."""
-    if not text.endswith("\n") or _OUTSIDE_SUBSET.search(text):
+    # Printable for Python (no tab, CR, NEL, line or paragraph separator, BOM, control or
+    # unassigned character) is a subset of printable for libyaml.
+    if not text.endswith("\n") or not text.replace("\n", "").isprintable():
         return None
     try:
         parser = _Parser(text, plain, max_depth)
-        if parser._indent() != 0:
+        if parser.at != 0:
             return None
         value = parser.block((), 0)
-        if parser.i < len(parser.lines):
+        if parser.i < parser.end:
             return None
     except _Outside:
         return None
