@@ -30,7 +30,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(1, str(HERE))
-from synth import write_registry
+from synth import write_registry  # noqa: E402
 
 
 def _time_per_file(func: Callable[[Path, bytes], Any], files: list[tuple[Path, bytes]]) -> float:
@@ -63,7 +63,10 @@ def _child(n: int, runs: int, pythonpath: str | None) -> dict[str, Any]:
         env["PYTHONPATH"] = pythonpath
     out = subprocess.run(
         [sys.executable, __file__, "--n", str(n), "--runs", str(runs), "--json"],
-        env=env, check=True, capture_output=True, text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(out)  # type: ignore[no-any-return]
 
@@ -92,7 +95,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="overdue-load-base-") as base:
         archive = subprocess.run(
             ["git", "-C", str(REPO), "archive", args.baseline, "pipeline"],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", base], input=archive, check=True)
         totals: dict[str, dict[str, list[float]]] = {"baseline": {}, "this": {}}

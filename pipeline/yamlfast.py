@@ -22,11 +22,13 @@ _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: +|$)")
 _DQ = re.compile(r'"([^"\\]*)"')
 _SQ = re.compile(r"'([^']*)'")
 # One-line plain scalars: a safe first character, no indicator, quote or comment inside.
-_PLAIN_BLOCK = re.compile(r"[A-Za-z0-9+./(\xa0-\U0010ffff][^\[\]{}#,\"'`]*")
-_PLAIN_FLOW = re.compile(r"[A-Za-z0-9+./(\xa0-\U0010ffff][^\[\]{}#,:\"'`]*")
+_PLAIN_BLOCK = re.compile(r"[A-Za-z0-9+./(\xa0-\U0010ffff][^\[\]{}#`]*")
 _TRAILING = re.compile(r"(?: +#.*| *)$")  # after a value: spaces, or spaces and a comment
-_FLOW_SEP = re.compile(r" *(,|\}|\]) *")
-_FLOW_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): +")
+_PLAIN_FLOW_ = r"[A-Za-z0-9+./(\xa0-\U0010ffff][^\[\]{}#,:\"'`]*"
+_FLOW_VALUE = r"""(?:"([^"\\]*)"|'([^']*)'|(""" + _PLAIN_FLOW_ + r""")) *([,}\]])"""
+_FLOW_MAP_ENTRY = re.compile(r" *([A-Za-z_][A-Za-z0-9_]*): +" + _FLOW_VALUE)
+_FLOW_SEQ_ENTRY = re.compile(r" *()" + _FLOW_VALUE)  # an empty group where the key would be
+_FLOW_EMPTY = re.compile(r" *([}\]])")
 
 
 class _Outside(Exception):
@@ -41,7 +43,8 @@ class _Parser:
         self.line_cols: LineCols = {}
         self.key_line_cols: LineCols = {}
         # Indentation of each line with content; -1 for blank lines and whole-line comments.
-        self.indents = indents = []
+        self.indents: list[int] = []
+        indents = self.indents
         for line in lines:
             stripped = line.lstrip(" ")
             indents.append(len(line) - len(stripped) if stripped and stripped[0] != "#" else -1)
@@ -138,7 +141,7 @@ class _Parser:
 
     def literal(self, line: str, start: int, indent: int, key: PathKey, depth: int) -> str:
         """`|` (clip): the lines indented deeper than the key, indentation removed."""
-        if depth > self.max_depth or line[start:].rstrip(" ") != "|":
+        if depth > self.max_depth or not _TRAILING.match(line, start + 1):
             raise _Outside
         self.line_cols[key] = (self.i + 1, start + 1)
         lines = self.lines
@@ -200,58 +203,48 @@ class _Parser:
     def flow(self, line: str, start: int, key: PathKey, depth: int) -> tuple[Any, int]:
         """A one-line flow mapping or sequence of scalars; returns it and where it ends."""
         mapping = line[start] == "{"
+        entry = _FLOW_MAP_ENTRY if mapping else _FLOW_SEQ_ENTRY
         close = "}" if mapping else "]"
-        pos = start + 1
-        while pos < len(line) and line[pos] == " ":
-            pos += 1
+        if depth + 1 > self.max_depth:
+            raise _Outside
+        empty = _FLOW_EMPTY.match(line, start + 1)
+        if empty is not None and empty.group(1) == close:
+            return ({} if mapping else []), empty.end()
+        row = self.i + 1
+        line_cols = self.line_cols
+        plain = self.plain
         result: Any = {} if mapping else []
-        if line.startswith(close, pos):
-            return result, pos + 1
+        pos = start + 1
         while True:
+            match = entry.match(line, pos)
+            if match is None:
+                raise _Outside
+            name, double, single, bare, mark = match.groups()
+            if double is not None:
+                value: Any = double
+                column = match.start(2)  # the opening quote
+            elif single is not None:
+                value = single
+                column = match.start(3)
+            else:
+                value = plain(bare.rstrip(" "))
+                column = match.start(4) + 1
             if mapping:
-                match = _FLOW_KEY.match(line, pos)
-                if match is None:
-                    raise _Outside
-                name = match.group(1)
                 if name in result:
                     raise _Outside
                 child: PathKey = (*key, name)
-                self.key_line_cols[child] = (self.i + 1, pos + 1)
-                pos = match.end()
-            else:
-                child = (*key, len(result))
-            if depth + 1 > self.max_depth or pos >= len(line):
-                raise _Outside
-            self.line_cols[child] = (self.i + 1, pos + 1)
-            first = line[pos]
-            if first == '"' or first == "'":
-                match = (_DQ if first == '"' else _SQ).match(line, pos)
-                if match is None:
-                    raise _Outside
-                value: Any = match.group(1)
-                pos = match.end()
-            else:
-                match = _PLAIN_FLOW.match(line, pos)
-                if match is None:
-                    raise _Outside
-                value = self.plain(match.group().rstrip(" "))
-                pos = match.end()
-            if mapping:
+                self.key_line_cols[child] = (row, match.start(1) + 1)
                 result[name] = value
             else:
+                child = (*key, len(result))
                 result.append(value)
-            sep = _FLOW_SEP.match(line, pos)
-            if sep is None:
-                raise _Outside
-            mark = sep.group(1)
+            line_cols[child] = (row, column)
+            pos = match.end()
             if mark == ",":
-                pos = sep.end()
-                if pos >= len(line) or line[pos] in ",}]":
-                    raise _Outside  # an empty entry or a trailing comma
                 continue
             if mark != close:
                 raise _Outside
-            return result, sep.start(1) + 1
+            return result, pos
 
 
 def parse_subset(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -88,33 +88,36 @@ class SourceDocument:
         self._positions = positions
         self._key_positions = key_positions
 
-    @property
-    def positions(self) -> dict[PathKey, Location]:
+    def _get_positions(self) -> dict[PathKey, Location]:
         """Where each value starts, keyed by its path (built on first use)."""
         if self._positions is None:
             path = self.path
             self._positions = {k: Location(path, *lc) for k, lc in self._line_cols.items()}
         return self._positions
 
-    @positions.setter
-    def positions(self, table: dict[PathKey, Location]) -> None:
+    def _set_positions(self, table: dict[PathKey, Location]) -> None:
         self._positions = table
 
-    @property
-    def key_positions(self) -> dict[PathKey, Location]:
+    def _get_key_positions(self) -> dict[PathKey, Location]:
         """Where each mapping key starts, keyed by the path of its value (built on first use)."""
         if self._key_positions is None:
             path = self.path
-            self._key_positions = {
-                k: Location(path, *lc) for k, lc in self._key_line_cols.items()
-            }
+            self._key_positions = {k: Location(path, *lc) for k, lc in self._key_line_cols.items()}
         return self._key_positions
 
-    @key_positions.setter
-    def key_positions(self, table: dict[PathKey, Location]) -> None:
+    def _set_key_positions(self, table: dict[PathKey, Location]) -> None:
         self._key_positions = table
 
-    def position_tables(self) -> tuple[dict[PathKey, tuple[int, int]], dict[PathKey, tuple[int, int]]]:
+    if TYPE_CHECKING:  # plain attributes to the type checker, as when this was a dataclass
+        positions: dict[PathKey, Location]
+        key_positions: dict[PathKey, Location]
+    else:
+        positions = property(_get_positions, _set_positions)
+        key_positions = property(_get_key_positions, _set_key_positions)
+
+    def position_tables(
+        self,
+    ) -> tuple[dict[PathKey, tuple[int, int]], dict[PathKey, tuple[int, int]]]:
         """Both position maps as (line, column) pairs: what a cache stores, without Locations."""
         return (
             {k: (loc.line, loc.column) for k, loc in self.positions.items()}
