@@ -21,6 +21,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONEY = re.compile(r"^\d+(?:\.\d+)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85]")
+# Any character _CONTROL or _LINE_BREAK would find: without one, both checks pass.
+_SUSPECT_IN_LINE = re.compile(r"[\x00-\x08\n-\x1f\x7f\x85\u2028\u2029]")
 _COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
@@ -68,6 +70,10 @@ def _text(value: Any) -> Any:
 
 
 def _single_line(value: Any) -> Any:
+    if type(value) is str and not _SUSPECT_IN_LINE.search(value):  # the common case, one scan
+        if value != value.strip():
+            raise ValueError("remove the leading or trailing spaces")
+        return value
     value = _text(value)
     if isinstance(value, str):
         if _LINE_BREAK.search(value):
