@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Annotated, Any
 
 import pycountry
@@ -20,6 +21,10 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONEY = re.compile(r"^\d+(?:\.\d+)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x85]")
+# Any character _CONTROL or _LINE_BREAK would find: without one, both checks pass.
+_SUSPECT_IN_LINE = re.compile(r"[\x00-\x08\n-\x1f\x7f\x85\u2028\u2029]")
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 # ISO 4217 minor units for currencies that do not use two decimals.
 CURRENCY_EXPONENT: dict[str, int] = {
@@ -30,6 +35,22 @@ CURRENCY_EXPONENT: dict[str, int] = {
 }  # fmt: skip
 # EU usage and old codes that people still type; normalised before lookup.
 COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
+
+
+@lru_cache(maxsize=1024)
+def _is_country(code: str) -> bool:
+    return pycountry.countries.get(alpha_2=code) is not None
+
+
+@lru_cache(maxsize=1024)
+def _is_currency(code: str) -> bool:
+    return pycountry.currencies.get(alpha_3=code) is not None
+
+
+@lru_cache(maxsize=8192)
+def is_subdivision(code: str) -> bool:
+    """An ISO 3166-2 code that pycountry knows (cached: the same few recur in every file)."""
+    return pycountry.subdivisions.get(code=code) is not None  # type: ignore[no-untyped-call]
 
 
 def currency_exponent(code: str) -> int:
@@ -49,6 +70,10 @@ def _text(value: Any) -> Any:
 
 
 def _single_line(value: Any) -> Any:
+    if type(value) is str and not _SUSPECT_IN_LINE.search(value):  # the common case, one scan
+        if value != value.strip():
+            raise ValueError("remove the leading or trailing spaces")
+        return value
     value = _text(value)
     if isinstance(value, str):
         if _LINE_BREAK.search(value):
@@ -150,7 +175,7 @@ def normalise_country(value: Any) -> Any:
         raise ValueError("must be an ISO 3166-1 alpha-2 country code such as US")
     code = value.strip().upper()
     code = COUNTRY_ALIASES.get(code, code)
-    if not re.fullmatch(r"[A-Z]{2}", code) or pycountry.countries.get(alpha_2=code) is None:
+    if not _COUNTRY_CODE.fullmatch(code) or not _is_country(code):
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
     return code
 
@@ -168,7 +193,7 @@ def _currency(value: Any) -> Any:
     if not isinstance(value, str):
         raise ValueError("must be an ISO 4217 currency code such as USD")
     code = value.strip().upper()
-    if not re.fullmatch(r"[A-Z]{3}", code) or pycountry.currencies.get(alpha_3=code) is None:
+    if not _CURRENCY_CODE.fullmatch(code) or not _is_currency(code):
         raise ValueError(f"{value!r} is not an ISO 4217 currency code")
     return code
 
@@ -197,7 +222,7 @@ def _iban(value: Any) -> Any:
     compact = value.replace(" ", "").upper()
     if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}", compact):
         raise ValueError(f"{value!r} is not an IBAN (country, two check digits, account)")
-    if pycountry.countries.get(alpha_2=compact[:2]) is None:
+    if not _is_country(compact[:2]):
         raise ValueError(f"{compact[:2]!r} is not an ISO 3166-1 country, so {value!r} is no IBAN")
     digits = "".join(str(int(ch, 36)) for ch in compact[4:] + compact[:4])
     if int(digits) % 97 != 1:

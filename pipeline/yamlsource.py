@@ -10,19 +10,22 @@ separate map keyed by the path of each value, so the model never sees them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .errors import Location, Problem, RecordInvalid
+from .yamlfast import parse_subset
 
 try:  # libyaml parses ten times faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _EventLoader
+    from yaml._yaml import CParser as _CParser
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _EventLoader  # type: ignore[assignment]
+
+    _CParser = None  # type: ignore[assignment,misc]
 
 PathKey = tuple[str | int, ...]
 
@@ -58,28 +61,117 @@ class PlainScalar(str):
         return (PlainScalar, (str(self), self.yaml_type))
 
 
-@dataclass
 class SourceDocument:
-    """A loaded case file: its plain value tree and where each value came from."""
+    """A loaded case file: its plain value tree and where each value came from.
+
+    Positions are kept as (line, column) pairs and become `Location` objects only when
+    asked for: `locate` builds one, `positions`/`key_positions` build the whole map once.
+    """
 
     path: Path
     value: Any
-    positions: dict[PathKey, Location] = field(default_factory=dict)
-    key_positions: dict[PathKey, Location] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem]
+
+    def __init__(
+        self,
+        path: Path,
+        value: Any,
+        positions: dict[PathKey, Location] | None = None,
+        key_positions: dict[PathKey, Location] | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.path = path
+        self.value = value
+        self.problems = [] if problems is None else problems
+        self._line_cols: dict[PathKey, tuple[int, int]] = {}
+        self._key_line_cols: dict[PathKey, tuple[int, int]] = {}
+        self._positions = positions
+        self._key_positions = key_positions
+
+    def _get_positions(self) -> dict[PathKey, Location]:
+        """Where each value starts, keyed by its path (built on first use)."""
+        if self._positions is None:
+            path = self.path
+            self._positions = {k: Location(path, *lc) for k, lc in self._line_cols.items()}
+        return self._positions
+
+    def _set_positions(self, table: dict[PathKey, Location]) -> None:
+        self._positions = table
+
+    def _get_key_positions(self) -> dict[PathKey, Location]:
+        """Where each mapping key starts, keyed by the path of its value (built on first use)."""
+        if self._key_positions is None:
+            path = self.path
+            self._key_positions = {k: Location(path, *lc) for k, lc in self._key_line_cols.items()}
+        return self._key_positions
+
+    def _set_key_positions(self, table: dict[PathKey, Location]) -> None:
+        self._key_positions = table
+
+    if TYPE_CHECKING:  # plain attributes to the type checker, as when this was a dataclass
+        positions: dict[PathKey, Location]
+        key_positions: dict[PathKey, Location]
+    else:
+        positions = property(_get_positions, _set_positions)
+        key_positions = property(_get_key_positions, _set_key_positions)
+
+    def position_tables(
+        self,
+    ) -> tuple[dict[PathKey, tuple[int, int]], dict[PathKey, tuple[int, int]]]:
+        """Both position maps as (line, column) pairs: what a cache stores, without Locations."""
+        return (
+            {k: (loc.line, loc.column) for k, loc in self.positions.items()}
+            if self._positions is not None
+            else dict(self._line_cols),
+            {k: (loc.line, loc.column) for k, loc in self.key_positions.items()}
+            if self._key_positions is not None
+            else dict(self._key_line_cols),
+        )
 
     def locate(self, key: PathKey) -> Location:
         """The position of `key`, or of its nearest ancestor that has one. Never empty."""
         probe = tuple(key)
+        if self._positions is not None:
+            while probe:
+                if probe in self._positions:
+                    return self._positions[probe]
+                probe = probe[:-1]
+            return self._positions.get((), Location(self.path, 1, 1))
+        table = self._line_cols
         while probe:
-            if probe in self.positions:
-                return self.positions[probe]
+            found = table.get(probe)
+            if found is not None:
+                return Location(self.path, *found)
             probe = probe[:-1]
-        return self.positions.get((), Location(self.path, 1, 1))
+        found = table.get(())
+        return Location(self.path, *found) if found is not None else Location(self.path, 1, 1)
 
     def locate_key(self, key: PathKey) -> Location:
         """The position of the mapping key itself (where a missing child belongs)."""
-        return self.key_positions.get(tuple(key)) or self.locate(key)
+        if self._key_positions is not None:
+            return self._key_positions.get(tuple(key)) or self.locate(key)
+        found = self._key_line_cols.get(tuple(key))
+        return Location(self.path, *found) if found is not None else self.locate(key)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SourceDocument):
+            return NotImplemented
+        return (self.path, self.value, self.positions, self.key_positions, self.problems) == (
+            other.path,
+            other.value,
+            other.positions,
+            other.key_positions,
+            other.problems,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return (
+            f"SourceDocument(path={self.path!r}, value={self.value!r}, "
+            f"positions={self.positions!r}, key_positions={self.key_positions!r}, "
+            f"problems={self.problems!r})"
+        )
 
 
 @lru_cache(maxsize=4096)  # the same few scalars (dates, codes, kinds) recur in every file
@@ -151,7 +243,10 @@ class _Builder:
             raise RecordInvalid(
                 [Problem(location, "anchors and aliases are not allowed in case files")]
             )
-        if getattr(event, "tag", None) and not getattr(event, "implicit", (True,))[0]:
+        implicit = getattr(event, "implicit", True)  # a pair for scalars, a bool for collections
+        if getattr(event, "tag", None) and not (
+            implicit[0] if isinstance(implicit, tuple) else implicit
+        ):
             tag = event.tag
             if isinstance(event, yaml.ScalarEvent) or tag not in (
                 "tag:yaml.org,2002:map",
@@ -216,6 +311,106 @@ class _Builder:
         return PlainScalar(text, kind)
 
 
+class _Fallback(Exception):
+    """The fast path met something only the event path reports exactly (a refusal, a clash)."""
+
+
+if _CParser is not None:
+
+    class _NodeComposer(_CParser):
+        """libyaml's own composer, with tag resolution switched off: every node gets the tag
+        "", so an explicit tag shows up as a non-empty one (and a node starting with & or !)."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            return ""
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+
+# libyaml's composer recurses in C: a file nested thousands deep would overflow the C
+# stack. Each level of nesting needs one of these characters, so a file with few of them
+# cannot be deep; a file with many goes to the event path, which stops at MAX_DEPTH.
+_NESTING_CHARS = ("[", "{", "-", ":", "?")
+_MAX_NESTING_CHARS = 2000
+_PROPERTY_START = ("&", "!")  # an anchor or a tag: the node's start mark points at it
+
+
+class _NodeBuilder:
+    """Builds the value tree and positions from libyaml's composed nodes, in one walk.
+
+    Gives exactly what the event path gives for every file it accepts; anything the event
+    path would refuse or report (anchors, aliases, tags, nesting, duplicate or complex
+    keys) raises `_Fallback` so that the event path reports it in its own words.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_cols: dict[PathKey, tuple[int, int]] = {}
+        self.key_line_cols: dict[PathKey, tuple[int, int]] = {}
+
+    def node(self, node: Any, key: PathKey, depth: int) -> Any:
+        mark = node.start_mark
+        self.line_cols[key] = (mark.line + 1, mark.column + 1)
+        if node.tag or self.text.startswith(_PROPERTY_START, mark.index) or depth > MAX_DEPTH:
+            raise _Fallback
+        kind = node.__class__
+        if kind is yaml.ScalarNode:
+            text: str = node.value
+            if node.style:  # quoted or block scalar: always the exact string
+                return text
+            return _plain_value(text)
+        if kind is yaml.MappingNode:
+            mapping: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key_mark = key_node.start_mark
+                if (
+                    key_node.__class__ is not yaml.ScalarNode
+                    or key_node.tag
+                    or self.text.startswith(_PROPERTY_START, key_mark.index)
+                ):
+                    raise _Fallback
+                name: str = key_node.value
+                if name in mapping:
+                    raise _Fallback
+                child_key = (*key, name)
+                self.key_line_cols[child_key] = (key_mark.line + 1, key_mark.column + 1)
+                mapping[name] = self.node(value_node, child_key, depth + 1)
+            return mapping
+        if kind is yaml.SequenceNode:
+            return [self.node(item, (*key, i), depth + 1) for i, item in enumerate(node.value)]
+        raise _Fallback  # pragma: no cover - libyaml composes only these three kinds
+
+
+def _load_nodes(path: Path, text: str) -> SourceDocument | None:
+    """The fast path: libyaml composes, one walk builds. None when only the event path can
+    say exactly what is wrong (or the file could be nested too deeply to compose in C)."""
+    if _CParser is None or sum(map(text.count, _NESTING_CHARS)) > _MAX_NESTING_CHARS:
+        return None
+    composer = _NodeComposer(text)
+    try:
+        root = composer.get_single_node()
+    except yaml.YAMLError:
+        return None
+    finally:
+        composer.dispose()
+    doc = SourceDocument(path, None)
+    if root is None:
+        doc._line_cols[()] = (1, 1)
+        return doc
+    builder = _NodeBuilder(text)
+    try:
+        doc.value = builder.node(root, (), 0)
+    except _Fallback:
+        return None
+    doc._line_cols = builder.line_cols
+    doc._key_line_cols = builder.key_line_cols
+    return doc
+
+
 def load_source(path: Path, raw: bytes | None = None) -> SourceDocument:
     """Load one case file strictly. Raises RecordInvalid with every problem it can name."""
     if raw is None:
@@ -225,6 +420,35 @@ def load_source(path: Path, raw: bytes | None = None) -> SourceDocument:
             [Problem(Location(path), f"file is larger than {MAX_FILE_BYTES // 1024} KiB")]
         )
     text = decode_source(path, raw)
+    doc = _load_subset(path, text)
+    if doc is None:
+        doc = _load_nodes(path, text)
+    return doc if doc is not None else _load_events(path, text)
+
+
+def _plain_value(text: str) -> Any:
+    """An unquoted scalar as the loader gives it: None, the string, or a PlainScalar."""
+    yaml_type = plain_yaml_type(text)
+    if yaml_type == "null":
+        return None
+    if yaml_type == "str":
+        return text
+    return PlainScalar(text, yaml_type)
+
+
+def _load_subset(path: Path, text: str) -> SourceDocument | None:
+    """The fastest path: the line parser for the plain subset case files are written in."""
+    parsed = parse_subset(text, _plain_value, MAX_DEPTH)
+    if parsed is None:
+        return None
+    doc = SourceDocument(path, parsed[0])
+    doc._line_cols, doc._key_line_cols = parsed[1], parsed[2]
+    return doc
+
+
+def _load_events(path: Path, text: str) -> SourceDocument:
+    """The reference path: every parse event in Python. Slower, and the one that words the
+    refusals; the fast path hands every file it will not vouch for to this one."""
     try:
         events = list(yaml.parse(text, Loader=_EventLoader))
     except yaml.MarkedYAMLError as exc:

@@ -1,0 +1,1 @@
+"""Fixtures of the loader tests (none yet: each test builds its own text)."""
