@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .errors import Location, Problem, RecordInvalid
-from .yamlfast import parse_subset
 
 try:  # libyaml parses ten times faster; the pure-Python parser gives the same events.
     from yaml import CSafeLoader as _EventLoader
@@ -420,9 +419,7 @@ def load_source(path: Path, raw: bytes | None = None) -> SourceDocument:
             [Problem(Location(path), f"file is larger than {MAX_FILE_BYTES // 1024} KiB")]
         )
     text = decode_source(path, raw)
-    doc = _load_subset(path, text)
-    if doc is None:
-        doc = _load_nodes(path, text)
+    doc = _load_nodes(path, text)
     return doc if doc is not None else _load_events(path, text)
 
 
@@ -434,16 +431,6 @@ def _plain_value(text: str) -> Any:
     if yaml_type == "str":
         return text
     return PlainScalar(text, yaml_type)
-
-
-def _load_subset(path: Path, text: str) -> SourceDocument | None:
-    """The fastest path: the line parser for the plain subset case files are written in."""
-    parsed = parse_subset(text, _plain_value, MAX_DEPTH)
-    if parsed is None:
-        return None
-    doc = SourceDocument(path, parsed[0])
-    doc._line_cols, doc._key_line_cols = parsed[1], parsed[2]
-    return doc
 
 
 def _load_events(path: Path, text: str) -> SourceDocument:

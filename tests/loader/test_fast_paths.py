@@ -1,8 +1,7 @@
 """The fast loading paths give exactly what the event path gives.
 
-`load_source` tries the line parser (pipeline/yamlfast.py), then libyaml's composer, then
-the original event walk, which words every refusal. Each faster path must either decline
-(None) or agree with the event path on values (and their PlainScalar typing), positions,
+`load_source` tries libyaml's composer, then the original event walk, which words every
+refusal. The faster path must either decline (None) or agree with the event path on values (and their PlainScalar typing), positions,
 key positions and problems. Hypothesis builds documents from YAML fragments and mutates
 real case files character by character; both reach the edges where the paths could part.
 """
@@ -22,7 +21,6 @@ from pipeline.yamlsource import (
     SourceDocument,
     _load_events,
     _load_nodes,
-    _load_subset,
     decode_source,
     load_source,
 )
@@ -54,7 +52,7 @@ def _reference(text: str) -> Any:
 
 def assert_paths_agree(text: str) -> None:
     expected = _reference(text)
-    for fast in (_load_subset, _load_nodes):
+    for fast in (_load_nodes,):
         doc = fast(PATH, text)
         if doc is not None:
             assert _snapshot(doc) == expected, (fast.__name__, text)
@@ -147,14 +145,13 @@ def test_mutated_case_files_load_the_same_on_every_path(rng: random.Random, edit
     assert_paths_agree(text)
 
 
-def test_case_files_in_the_repository_take_the_line_parser_and_agree() -> None:
+def test_case_files_in_the_repository_take_the_composer_and_agree() -> None:
     root = Path(__file__).resolve().parents[2]
     files = sorted((root / "content" / "debts").glob("*.yaml"))
     assert files
     for path in files:
         text = decode_source(path, path.read_bytes())
-        multi_line_flow = any(line.rstrip().endswith(",") for line in text.splitlines())
-        assert _load_subset(path, text) is not None or multi_line_flow, path
+        assert _load_nodes(path, text) is not None, path
         assert_paths_agree(text)
 
 
