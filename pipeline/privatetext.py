@@ -170,14 +170,28 @@ def _location(doc: SourceDocument, key: PathKey, text: str, offset: int) -> Loca
     return Location(start.path, start.line + 1 + text[:offset].count("\n"), 1)
 
 
+def _may_occur(folded: str, value: PrivateValue) -> bool:
+    """False when `value` cannot be found in any text whose casefolds are in `folded`."""
+    if value.kind == "name":
+        return any(all(w in folded for w in p.words) for p in _name_patterns(value.text))
+    if value.kind == "e-mail":
+        return value.text.casefold() in folded
+    return True  # phones are matched on digit runs, not on the text itself
+
+
 def find_leaks(case: Case, doc: SourceDocument) -> list[Leak]:
-    values = private_values(case)
+    texts = [(key, _PublicText(text)) for key, text in public_text_fields(case)]
+    # One look at all the public text of the case rules out almost every private value;
+    # a value found there is then searched for field by field.
+    everything = "\x00".join(public.folded for _, public in texts)
+    values = [v for v in private_values(case) if _may_occur(everything, v)]
     leaks: list[Leak] = []
-    for key, text in public_text_fields(case):
-        public = _PublicText(text)
+    if not values:
+        return leaks
+    for key, public in texts:
         for value in values:
             offset = _find(public, value)
             if offset is not None:
                 field = ".".join(str(k) for k in key)
-                leaks.append(Leak(field, _location(doc, key, text, offset), value))
+                leaks.append(Leak(field, _location(doc, key, public.text, offset), value))
     return leaks
