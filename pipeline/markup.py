@@ -13,7 +13,6 @@ ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "block
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1)
@@ -24,61 +23,50 @@ def _markdown() -> markdown.Markdown:
 
 
 # Plain prose: characters with no meaning to Markdown anywhere in a line (letters, digits,
-# spaces and this punctuation; `&` only before a space or the end of a line, never as an
-# entity). Each line must also start with a letter, a digit or one of a few safe marks.
-_PROSE_ASCII = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !\"$%'(),./:;?@&#>=+-"
-)
-_LINE_START = re.compile(r"[A-Za-z0-9\"'(]|[^\x00-\x7f]")
-_ORDERED_ITEM = re.compile(r"\d+[.)]")
+# spaces, this punctuation and printable non-ASCII; `&` only before whitespace or the end
+# of a line, never as an entity), and no line that could open a block or end in a break.
+_NOT_PROSE_ASCII = re.compile(r"[^\nA-Za-z0-9 !\"$%'(),./:;?@&#>=+\-\x80-\U0010ffff]")
 _ENTITY_AMP = re.compile(r"&(?!\s|$)", re.MULTILINE)
+_NOT_PROSE_LINE = re.compile(
+    r"^(?!$|[A-Za-z0-9\"'(\x80-\U0010ffff])"  # may open a block: # > - + * = _ ` [ < space...
+    r"|^\d+[.)]"  # an ordered list item
+    r"| $",  # trailing spaces (two make a hard line break)
+    re.MULTILINE,
+)
+_PARAGRAPH_BREAK = re.compile(r"\n\n+")
 
 
-def _plain_prose_lines(source: str) -> list[str] | None:
-    """The lines of `source` when it is plain prose Markdown would only wrap in <p>, else None.
+def is_plain_prose(source: str) -> bool:
+    """True when Markdown would only wrap `source` in paragraphs, with nothing to parse.
 
     Strict on purpose: anything that could be a block (heading, list, quote, code, rule,
     setext underline), an inline (emphasis, code, link, HTML, entity, escape, hard break) or
-    whitespace Markdown normalises (tabs, indentation, trailing spaces) sends the text to
-    the full parser.
+    whitespace Markdown normalises (tabs, indentation, trailing spaces, carriage returns)
+    sends the text to the full parser.
     """
-    for char in set(source):
-        if char == "\n" or char in _PROSE_ASCII:
-            continue
-        if char <= "\x7f" or not char.isprintable():
-            return None
+    if _NOT_PROSE_ASCII.search(source):
+        return False
+    if not source.isascii() and not all(c.isprintable() for c in set(source) if c > "\x7f"):
+        return False  # non-breaking and other spaces, controls, unassigned code points
     if "&" in source and _ENTITY_AMP.search(source):
-        return None
-    lines = source.split("\n")
-    for line in lines:
-        if not line:
-            continue
-        if not _LINE_START.match(line) or line[-1] == " " or _ORDERED_ITEM.match(line):
-            return None
-    return lines
+        return False
+    return _NOT_PROSE_LINE.search(source) is None
 
 
-def _prose_html(lines: list[str]) -> str:
-    """What Markdown and nh3 make of plain prose: blank-line separated <p>, & < > escaped."""
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for line in [*lines, ""]:
-        if line:
-            current.append(line)
-        elif current:
-            text = "\n".join(current).replace("&", "&amp;").replace(">", "&gt;")
-            paragraphs.append(f"<p>{text}</p>")
-            current = []
-    return "\n".join(paragraphs)
+def _prose_html(source: str) -> str:
+    """What Markdown and nh3 make of plain prose: blank-line separated <p>, & and > escaped."""
+    text = source.strip("\n").replace("&", "&amp;").replace(">", "&gt;")
+    if not text:
+        return ""
+    return "\n".join(f"<p>{p}</p>" for p in _PARAGRAPH_BREAK.split(text))
 
 
 def render_summary(source: str | None) -> str:
     """Markdown to sanitised HTML: no script, no event attributes, only safe links."""
     if not source:
         return ""
-    lines = _plain_prose_lines(source)
-    if lines is not None:
-        return _prose_html(lines)
+    if is_plain_prose(source):
+        return _prose_html(source)
     return render_markdown(source)
 
 
@@ -98,7 +86,7 @@ def render_markdown(source: str) -> str:
 def plain_text(html_fragment: str) -> str:
     """Visible text of sanitised HTML, one line."""
     text = html.unescape(_TAG.sub(" ", html_fragment))
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # the same whitespace as \s, several times faster
 
 
 def truncate(text: str, limit: int) -> str:

@@ -88,13 +88,17 @@ def _public_text(names: list[str], emails: list[str], phones: list[str]) -> st.S
         words = name.split()
         mentions += [name, name.upper(), name.lower(), "\n".join(words)]
         if len(words) == 2:
-            mentions += [f"{words[1]}, {words[0]}", f"{words[1]} {words[0]}", f"{words[1]},{words[0]}"]
+            mentions += [
+                f"{words[1]}, {words[0]}",
+                f"{words[1]} {words[0]}",
+                f"{words[1]},{words[0]}",
+            ]
     mentions += emails + [e.upper() for e in emails]
     for phone in phones:
         digits = re.sub(r"\D", "", phone)
         mentions += [phone, digits, f"({digits[:3]}) {digits[3:]}", digits[2:], digits[-6:]]
     pieces = st.one_of(
-        st.sampled_from(mentions + ["widgets", "paid", "2026-03-31", "Call 555 0100"]), _glue
+        st.sampled_from([*mentions, "widgets", "paid", "2026-03-31", "Call 555 0100"]), _glue
     )
     return st.lists(pieces, min_size=1, max_size=10).map("".join)
 
