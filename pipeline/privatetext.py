@@ -114,9 +114,9 @@ def _phone_digits(phone: str) -> str:
 class _PublicText:
     """One public text, with the derived forms every private value is searched in."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, folded: str | None = None) -> None:
         self.text = text
-        self.folded = text.casefold()
+        self.folded = text.casefold() if folded is None else folded
         self._phone_runs: list[tuple[int, str]] | None = None
 
     @property
@@ -180,18 +180,20 @@ def _may_occur(folded: str, value: PrivateValue) -> bool:
 
 
 def find_leaks(case: Case, doc: SourceDocument) -> list[Leak]:
-    texts = [(key, _PublicText(text)) for key, text in public_text_fields(case)]
+    fields = list(public_text_fields(case))
+    folded = [text.casefold() for _, text in fields]
     # One look at all the public text of the case rules out almost every private value;
     # a value found there is then searched for field by field.
-    everything = "\x00".join(public.folded for _, public in texts)
+    everything = "\x00".join(folded)
     values = [v for v in private_values(case) if _may_occur(everything, v)]
     leaks: list[Leak] = []
     if not values:
         return leaks
-    for key, public in texts:
+    for (key, text), text_folded in zip(fields, folded, strict=True):
+        public = _PublicText(text, text_folded)
         for value in values:
             offset = _find(public, value)
             if offset is not None:
                 field = ".".join(str(k) for k in key)
-                leaks.append(Leak(field, _location(doc, key, public.text, offset), value))
+                leaks.append(Leak(field, _location(doc, key, text, offset), value))
     return leaks
