@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -48,6 +48,7 @@ EU_POLICY = JurisdictionPolicy(
 )
 
 
+@lru_cache(maxsize=4096)  # pycountry's lookups are slow, and its data never changes
 def is_iso_code(code: str) -> bool:
     """A real ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision code."""
     if "-" in code:

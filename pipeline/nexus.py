@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -69,6 +69,10 @@ def _policy(code: str) -> JurisdictionPolicy | None:
     return policy if policy.in_scope else None
 
 
+# The signal functions are pure (the key, a private value and the static data tables in,
+# a frozen Signal out) and the same values recur across a registry's cases, so each is
+# cached: phonenumbers parsing and IDNA encoding cost more than the rest of the rule.
+@lru_cache(maxsize=8192)
 def vat_signal(key: PathKey, vat_id: str) -> Signal | None:
     """A VAT id whose prefix is an in-scope jurisdiction (EL is Greece, XI Northern Ireland)."""
     compact = re.sub(r"[\s.\-]", "", vat_id).upper()
@@ -94,6 +98,7 @@ def vat_signal(key: PathKey, vat_id: str) -> Signal | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def iban_signal(key: PathKey, iban: str) -> Signal | None:
     code = iban[:2].upper()
     policy = _policy(code)
@@ -103,6 +108,7 @@ def iban_signal(key: PathKey, iban: str) -> Signal | None:
     return Signal(key, f"{where} is an account in {code}", code, policy, IBAN_SOURCE)
 
 
+@lru_cache(maxsize=8192)
 def phone_signal(key: PathKey, phone: str) -> Signal | None:
     """A calling code in scope. Shared codes (+590: GP and MF in the EU, BL outside) need review."""
     where = ".".join(str(k) for k in key)
@@ -135,6 +141,7 @@ def phone_signal(key: PathKey, phone: str) -> Signal | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def domain_signal(key: PathKey, host: str) -> Signal | None:
     """A host under .eu, an in-scope ccTLD or an EU geographic TLD."""
     host = host.strip().rstrip(".").lower()
@@ -157,6 +164,11 @@ def domain_signal(key: PathKey, host: str) -> Signal | None:
     return Signal(key, f"{where} is under .{label} ({code})", code, policy, source)
 
 
+@lru_cache(maxsize=8192)
+def _hostname(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
 def _contact_signals(base: PathKey, contacts: list[Contact]) -> Iterator[Signal | None]:
     for i, contact in enumerate(contacts):
         if contact.email:
@@ -170,7 +182,7 @@ def case_signals(case: Case) -> list[Signal]:
     debtor, creditor = case.debtor, case.creditor
     found: list[Signal | None] = []
     if debtor.website:
-        found.append(domain_signal(("debtor", "website"), urlsplit(debtor.website).hostname or ""))
+        found.append(domain_signal(("debtor", "website"), _hostname(debtor.website)))
     if debtor.vat_id:
         found.append(vat_signal(("debtor", "vat_id"), debtor.vat_id))
     found.extend(_contact_signals(("debtor", "contacts"), debtor.contacts))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -76,17 +77,33 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).casefold()
 
 
-def _name_patterns(name: str) -> list[re.Pattern[str]]:
+@dataclass(frozen=True)
+class _NamePattern:
+    words: tuple[str, ...]
+    """Each word must be a substring of the folded text for the pattern to match: a cheap
+    pre-check that skips the regex search on almost every text."""
+    pattern: re.Pattern[str]
+
+
+# Private values repeat across a registry (the same contact in every case of a company),
+# and a value's patterns depend on its text alone, so they are compiled once per text.
+@lru_cache(maxsize=4096)
+def _name_patterns(name: str) -> tuple[_NamePattern, ...]:
     words = _fold(name).split()
     variants = [words]
     if len(words) == 2:  # "Lee, Jordan" and "Lee Jordan"
         variants.append([words[1] + ",", words[0]])
         variants.append([words[1], words[0]])
-    return [
-        re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in v) + r"(?!\w)") for v in variants
-    ]
+    return tuple(
+        _NamePattern(
+            tuple(v),
+            re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in v) + r"(?!\w)"),
+        )
+        for v in variants
+    )
 
 
+@lru_cache(maxsize=4096)
 def _phone_digits(phone: str) -> str:
     try:
         return str(phonenumbers.parse(phone, None).national_number)
@@ -94,27 +111,52 @@ def _phone_digits(phone: str) -> str:
         return re.sub(r"\D", "", phone)
 
 
-def find_in(text: str, value: PrivateValue) -> int | None:
-    """The offset in `text` where the private value appears, or None."""
-    folded = text.casefold()
+class _PublicText:
+    """One public text, with the derived forms every private value is searched in."""
+
+    def __init__(self, text: str, folded: str | None = None) -> None:
+        self.text = text
+        self.folded = text.casefold() if folded is None else folded
+        self._phone_runs: list[tuple[int, str]] | None = None
+
+    @property
+    def phone_runs(self) -> list[tuple[int, str]]:
+        """(offset, digits) of every run of text that could be a phone number."""
+        if self._phone_runs is None:
+            self._phone_runs = [
+                (run.start(), re.sub(r"\D", "", run.group()))
+                for run in _PHONE_RUN.finditer(self.text)
+            ]
+        return self._phone_runs
+
+
+def _find(public: _PublicText, value: PrivateValue) -> int | None:
     if value.kind == "name":
         if len(value.text.strip()) < 2:
             return None
-        for pattern in _name_patterns(value.text):
-            match = pattern.search(folded)
+        folded = public.folded
+        for candidate in _name_patterns(value.text):
+            if not all(word in folded for word in candidate.words):
+                continue
+            match = candidate.pattern.search(folded)
             if match:
                 return match.start()
         return None
     if value.kind == "e-mail":
-        index = folded.find(value.text.casefold())
+        index = public.folded.find(value.text.casefold())
         return index if index >= 0 else None
     digits = _phone_digits(value.text)
     if len(digits) < 6:
         return None
-    for run in _PHONE_RUN.finditer(text):
-        if digits in re.sub(r"\D", "", run.group()):
-            return run.start()
+    for start, run_digits in public.phone_runs:
+        if digits in run_digits:
+            return start
     return None
+
+
+def find_in(text: str, value: PrivateValue) -> int | None:
+    """The offset in `text` where the private value appears, or None."""
+    return _find(_PublicText(text), value)
 
 
 def _location(doc: SourceDocument, key: PathKey, text: str, offset: int) -> Location:
@@ -128,12 +170,29 @@ def _location(doc: SourceDocument, key: PathKey, text: str, offset: int) -> Loca
     return Location(start.path, start.line + 1 + text[:offset].count("\n"), 1)
 
 
+def _may_occur(folded: str, value: PrivateValue) -> bool:
+    """False when `value` cannot be found in any text whose casefolds are in `folded`."""
+    if value.kind == "name":
+        return any(all(w in folded for w in p.words) for p in _name_patterns(value.text))
+    if value.kind == "e-mail":
+        return value.text.casefold() in folded
+    return True  # phones are matched on digit runs, not on the text itself
+
+
 def find_leaks(case: Case, doc: SourceDocument) -> list[Leak]:
-    values = private_values(case)
+    fields = list(public_text_fields(case))
+    folded = [text.casefold() for _, text in fields]
+    # One look at all the public text of the case rules out almost every private value;
+    # a value found there is then searched for field by field.
+    everything = "\x00".join(folded)
+    values = [v for v in private_values(case) if _may_occur(everything, v)]
     leaks: list[Leak] = []
-    for key, text in public_text_fields(case):
+    if not values:
+        return leaks
+    for (key, text), text_folded in zip(fields, folded, strict=True):
+        public = _PublicText(text, text_folded)
         for value in values:
-            offset = find_in(text, value)
+            offset = _find(public, value)
             if offset is not None:
                 field = ".".join(str(k) for k in key)
                 leaks.append(Leak(field, _location(doc, key, text, offset), value))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 import pycountry
 from pydantic import BaseModel, ConfigDict
@@ -85,11 +86,13 @@ def format_money(amount: Decimal, currency: str) -> str:
     return f"{currency} {value:,.{exponent}f}"
 
 
+@lru_cache(maxsize=1024)  # pycountry data never changes; its lookups are slow
 def country_name(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code)
     return str(getattr(country, "common_name", None) or country.name) if country else code
 
 
+@lru_cache(maxsize=4096)
 def region_name(code: str | None) -> str | None:
     if code is None:
         return None

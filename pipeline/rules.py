@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cache
 
 from .errors import Location
 from .jurisdictions import JurisdictionPolicy, case_places, jurisdiction_of, jurisdiction_table
@@ -440,6 +441,12 @@ def assess(case: Case, doc: SourceDocument, settings: RegistrySettings, as_of: d
     return Assessment(case, doc, state, results)
 
 
+@cache
+def _hard_rule_settings() -> RegistrySettings:
+    """Rules 1 and 2 read no setting; defaults fill the context (a frozen model, built once)."""
+    return RegistrySettings()
+
+
 def hard_gate_failures(case: Case, doc: SourceDocument, as_of: date) -> list[RuleResult]:
     """Rules 1 and 2 judged afresh from the record alone, trusting no earlier verdict.
 
@@ -447,5 +454,5 @@ def hard_gate_failures(case: Case, doc: SourceDocument, as_of: date) -> list[Rul
     blocked party never reaches a page even when `check` was skipped or an Assessment was
     built by hand.
     """
-    ctx = RuleContext(case, doc, derive_state(case, as_of), RegistrySettings())
+    ctx = RuleContext(case, doc, derive_state(case, as_of), _hard_rule_settings())
     return [r for r in run_rules(ctx, HARD_RULES) if r.verdict is not Verdict.passed]

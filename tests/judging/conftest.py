@@ -1,0 +1,1 @@
+"""Fixtures for the judging-speed tests (none yet beyond the shared ones)."""
