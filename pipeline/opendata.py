@@ -63,10 +63,17 @@ _JSON_HEAD = (
 )  # fmt: skip
 
 
+_STRING = json.encoder.py_encode_basestring  # what json.dumps(ensure_ascii=False) writes
+_STRING = getattr(json.encoder, "c_encode_basestring", None) or _STRING
+
+
 def json_fragment(case: PublicCase, site_url: str) -> str:
-    """The case's record exactly as it sits in registry.json (indent 1, two levels deep)."""
-    text = json.dumps(record(case, site_url), ensure_ascii=False, indent=1)
-    return "\n".join("  " + line for line in text.split("\n"))
+    """The case's record exactly as it sits in registry.json: what `json.dumps(indent=1)`
+    writes for a flat object of strings, two levels deep (tests/seo checks the bytes)."""
+    lines = ",\n".join(
+        f"   {_STRING(name)}: {_STRING(value(case, site_url))}" for name, _, value in COLUMNS
+    )
+    return "  {\n" + lines + "\n  }"
 
 
 def join_json(fragments: Sequence[str]) -> bytes:
@@ -78,10 +85,10 @@ def join_json(fragments: Sequence[str]) -> bytes:
 
 def csv_fragment(case: PublicCase, site_url: str) -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=[n for n, _, _ in COLUMNS], lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     # A leading = + - @ makes spreadsheets run a formula; a quote mark defuses it.
-    row = record(case, site_url)
-    writer.writerow({k: ("'" + v if v[:1] in "=+-@\t\r" and v else v) for k, v in row.items()})
+    row = [value(case, site_url) for _, _, value in COLUMNS]
+    writer.writerow(["'" + v if v[:1] in "=+-@\t\r" and v else v for v in row])
     return buffer.getvalue()
 
 
