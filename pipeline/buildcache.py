@@ -22,7 +22,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -132,6 +132,7 @@ class _Store:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / DATABASE
         self.pid = os.getpid()
+        self.closed = False
         try:
             self.db = self._open(version)
         except sqlite3.DatabaseError:
@@ -179,18 +180,24 @@ class _Store:
         return found
 
     def public(self, key: str) -> bytes:
-        if os.getpid() != self.pid:  # a forked worker: never share the parent's connection
-            self.db, self.pid = sqlite3.connect(self.path), os.getpid()
+        if os.getpid() != self.pid or self.closed:
+            # a forked worker never shares the parent's connection; a model asked for after
+            # the build saved the cache reads it through a connection of its own
+            self.db, self.pid, self.closed = sqlite3.connect(self.path), os.getpid(), False
         row = self.db.execute("SELECT public FROM files WHERE key=?", (key,)).fetchone()
         if row is None or not row[0]:
             raise LookupError(f"the build cache lost the public case of {key}")
         return bytes(row[0])
 
-    def save(self, new: dict[str, Judged], used: set[str], meta: dict[str, Any]) -> None:
+    def add(self, rows: Iterable[tuple[str, bytes, bytes]]) -> None:
         db = self.db
         db.execute("BEGIN")
-        db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)",
-                       ((k, e, p) for k, (e, p) in new.items()))  # fmt: skip
+        db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", rows)
+        db.execute("COMMIT")
+
+    def save(self, used: set[str], meta: dict[str, Any]) -> None:
+        db = self.db
+        db.execute("BEGIN")
         db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
         db.execute("DELETE FROM used")
         db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
@@ -203,6 +210,7 @@ class _Store:
 
     def close(self) -> None:
         self.db.close()
+        self.closed = True
 
 
 class BuildCache:
@@ -215,7 +223,6 @@ class BuildCache:
         self.store = _Store(directory, self.version) if directory is not None else None
         self.stats = {"files_hit": 0, "files_miss": 0, "pages_hit": 0, "pages_miss": 0}
         self.delistings: list[Delisting] = []
-        self._new: dict[str, Judged] = {}
         self._used: set[str] = set()
 
     def meta(self, name: str) -> Any:
@@ -223,7 +230,7 @@ class BuildCache:
 
     def save(self, **meta: Any) -> None:
         if self.store is not None:
-            self.store.save(self._new, self._used, meta)
+            self.store.save(self._used, meta)
             self.close()
 
     def close(self) -> None:
@@ -232,10 +239,12 @@ class BuildCache:
 
     def _judged(
         self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
-    ) -> list[tuple[Path, bytes | None, str, bytes, bytes | None]]:
-        """Every case file: its path, bytes, key, pickled entry and pickled public case
-        (None: ask the store). Files the store does not know are judged, in workers."""
-        from .parallel import judge_files
+    ) -> Iterator[tuple[Path, bool, str, bytes, bytes | None]]:
+        """Every case file in order: its path, whether it could be read, its key, pickled
+        entry and pickled public case (None: ask the store). Files the store does not know
+        are judged in workers; their results stream through (and into the store), so
+        memory holds one batch of them, not the registry."""
+        from .parallel import iter_judged
 
         context = settings_digest(settings, as_of)
         found = case_files(paths)
@@ -253,19 +262,27 @@ class BuildCache:
         known = self.store.entries(keys) if self.store is not None else {}
         missing = [i for i, key in enumerate(keys) if raws[i] is not None and key not in known]
         todo = [(found[i], raw) for i in missing if (raw := raws[i]) is not None]
-        fresh = dict(zip(missing, judge_files(todo, settings, as_of, self.workers), strict=True))
+        del raws
         self.stats["files_hit"] += len(found) - len(missing)
         self.stats["files_miss"] += len(missing)
-        out: list[tuple[Path, bytes | None, str, bytes, bytes | None]] = []
-        for i, (path, raw, key) in enumerate(zip(found, raws, keys, strict=True)):
-            if i in fresh:
-                entry, public = fresh[i]
-                self._new[key] = fresh[i]
-                out.append((path, raw, key, entry, public))
-            else:
-                out.append((path, raw, key, known.get(key, b""), None))
+        fresh = iter_judged(todo, settings, as_of, self.workers)
+        missing_set = set(missing)
+        batch: list[tuple[str, bytes, bytes]] = []
+        for i, (path, key) in enumerate(zip(found, keys, strict=True)):
             self._used.add(key)
-        return out
+            if i not in missing_set:
+                packed = known.pop(key, None)
+                yield path, packed is not None, key, packed or b"", None
+                continue
+            entry, public = next(fresh)
+            if self.store is not None:  # stored as they come: the models need not stay
+                batch.append((key, entry, public))
+                if len(batch) >= 500:
+                    self.store.add(batch)
+                    batch = []
+            yield path, True, key, entry, public if self.store is None else None
+        if batch and self.store is not None:
+            self.store.add(batch)
 
     def load_public(
         self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
@@ -278,8 +295,8 @@ class BuildCache:
         self.delistings.clear()
         first_seen: dict[str, tuple[Path, tuple[int, int]]] = {}
         public: list[tuple[Path, FileEntry, str, bytes | None]] = []
-        for path, raw, key, packed, blob in self._judged(paths, settings, as_of):
-            if raw is None:  # unreadable: let the core loader word the problem
+        for path, readable, key, packed, blob in self._judged(paths, settings, as_of):
+            if not readable:  # unreadable: let the core loader word the problem
                 problems.extend(load_one(path, RegistrySettings(), date.today())[1])
                 continue
             entry: FileEntry = pickle.loads(packed)

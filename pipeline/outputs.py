@@ -229,11 +229,14 @@ def produce_all(
 ) -> dict[int, tuple[str, int, Stat, bool]]:
     """Make and write the jobs at `indices`; in forked workers when there are many."""
     from .parallel import map_forked
+    from .siteplan import release_models
 
     base = str(root)
 
     def one(index: int) -> tuple[str, int, Stat, bool]:
-        return write_if_changed(base, paths[index], produce(index))
+        done = write_if_changed(base, paths[index], produce(index))
+        release_models(keep=2000)
+        return done
 
     results = map_forked(one, list(indices), workers)
     return dict(zip(indices, results, strict=True))

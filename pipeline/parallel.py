@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -53,11 +53,24 @@ def judge_files(
     workers: int | None = None,
 ) -> list[Judged]:
     """`buildcache.judge_file` for every (path, bytes), in the order given."""
+    return list(iter_judged(items, settings, as_of, workers))
+
+
+def iter_judged(
+    items: list[tuple[Path, bytes]],
+    settings: RegistrySettings,
+    as_of: date,
+    workers: int | None = None,
+) -> Iterator[Judged]:
+    """`judge_files`, yielded as the workers finish them (in order), so the caller can
+    store and drop each result instead of holding them all."""
     from .buildcache import judge_file
 
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(items) < SERIAL_BELOW:
-        return [judge_file(path, raw, settings, as_of) for path, raw in items]
+        for path, raw in items:
+            yield judge_file(path, raw, settings, as_of)
+        return
     size = max(50, min(500, len(items) // (workers * 8) or 1))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     methods = multiprocessing.get_all_start_methods()
@@ -65,7 +78,8 @@ def judge_files(
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_init_worker, initargs=(settings, as_of)
     ) as pool:
-        return [entry for part in pool.map(_judge_chunk, chunks) for entry in part]
+        for part in pool.map(_judge_chunk, chunks):
+            yield from part
 
 
 _forked: Callable[[Any], Any] | None = None

@@ -101,7 +101,7 @@ class CaseRef:
                 assert self._load is not None
                 self._blob = self._load()
             self._model = pickle.loads(self._blob)
-            self._blob = None
+            _LOADED.append(self)
         return self._model
 
     def __repr__(self) -> str:
@@ -110,6 +110,19 @@ class CaseRef:
     def __reduce__(self) -> tuple[Any, ...]:
         # In a job's key a case stands for its fingerprint (see `job_inputs_digest`).
         return (_case_token, (self.digest,))
+
+
+_LOADED: list[CaseRef] = []
+"""Refs whose model was unpacked from its pickle (and can be dropped again)."""
+
+
+def release_models(keep: int = 0) -> None:
+    """Drop unpacked models (their pickles stay) once more than `keep` are held: a worker
+    making thousands of pages holds only the models of the page at hand."""
+    if len(_LOADED) > keep:
+        for ref in _LOADED:
+            ref._model = None
+        _LOADED.clear()
 
 
 def _case_token(digest: bytes) -> bytes:
