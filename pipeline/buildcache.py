@@ -22,6 +22,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Location, Problem
+from .outputs import file_stat
 from .registry import case_files, check_problems, invalid_record_problems
 from .render import SiteRenderer
 from .settings import RegistrySettings
@@ -221,16 +223,19 @@ class BuildCache:
         self.workers = workers
         self.version = pipeline_version()
         self.store = _Store(directory, self.version) if directory is not None else None
-        self.stats = {"files_hit": 0, "files_miss": 0, "pages_hit": 0, "pages_miss": 0}
+        self.stats = {
+            "files_hit": 0, "files_miss": 0, "files_read": 0, "pages_hit": 0, "pages_miss": 0,
+        }  # fmt: skip
         self.delistings: list[Delisting] = []
         self._used: set[str] = set()
+        self._hashes: dict[str, tuple[Any, str, int]] = {}
 
     def meta(self, name: str) -> Any:
         return self.store.meta(name) if self.store is not None else None
 
     def save(self, **meta: Any) -> None:
         if self.store is not None:
-            self.store.save(self._used, meta)
+            self.store.save(self._used, {**meta, "case-files": self._hashes})
             self.close()
 
     def close(self) -> None:
@@ -248,20 +253,18 @@ class BuildCache:
 
         context = settings_digest(settings, as_of)
         found = case_files(paths)
+        hashed = self._hashed_files()
         raws: list[bytes | None] = []
         keys: list[str] = []
+        now = time.time_ns()
         for path in found:
             name = str(path)
-            try:
-                with open(name, "rb") as handle:
-                    raw = handle.read()
-            except OSError:
-                raw = None
+            raw, digest = self._read(name, hashed, now)
             raws.append(raw)
-            keys.append(self._file_key(name, raw, context))
+            keys.append(self._file_key(name, digest, context))
         known = self.store.entries(keys) if self.store is not None else {}
         missing = [i for i, key in enumerate(keys) if raws[i] is not None and key not in known]
-        todo = [(found[i], raw) for i in missing if (raw := raws[i]) is not None]
+        todo = [(found[i], self._bytes(found[i], raws[i])) for i in missing]
         del raws
         self.stats["files_hit"] += len(found) - len(missing)
         self.stats["files_miss"] += len(missing)
@@ -353,10 +356,54 @@ class BuildCache:
             by_slug.setdefault(entry.slug, (entry.company, path, entry.name_at))
         return problems
 
-    def _file_key(self, path: str, raw: bytes | None, context: str) -> str:
-        digest = hashlib.sha256(f"{self.version}\0{context}\0{path}\0".encode())
-        digest.update(raw if raw is not None else b"\0unreadable")
-        return digest.hexdigest()
+    def _file_key(self, path: str, content: str | None, context: str) -> str:
+        key = f"{self.version}\0{context}\0{path}\0{content or 'unreadable'}"
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    # ---- content hashes of case files ----------------------------------------------
+
+    def _hashed_files(self) -> dict[str, tuple[Any, str, int]]:
+        """The content hashes the last build took: path -> (lstat, sha256, when)."""
+        known = self.meta("case-files")
+        return known if isinstance(known, dict) else {}
+
+    def _read(
+        self, name: str, hashed: dict[str, tuple[Any, str, int]], now: int
+    ) -> tuple[bytes | None, str | None]:
+        """A case file's bytes (None when not read) and content hash (None: unreadable).
+
+        Keys are content hashes. Like git's index, a file whose lstat is what it was when
+        its hash was taken is not read again, unless it changed within two seconds of that
+        (a write in the same clock tick could leave the stat as it was). A fresh clone
+        has new stats, so every file is read and hashed there.
+        """
+        stat = file_stat(name)
+        known = hashed.get(name)
+        if (
+            stat is not None
+            and known is not None
+            and known[0] == stat
+            and stat[3] < known[2] - 2_000_000_000
+        ):
+            self._hashes[name] = known
+            return None, known[1]
+        try:
+            with open(name, "rb") as handle:
+                raw = handle.read()
+        except OSError:
+            return None, None
+        digest = hashlib.sha256(raw).hexdigest()
+        self.stats["files_read"] += 1
+        if stat is not None:
+            self._hashes[name] = (stat, digest, now)
+        return raw, digest
+
+    @staticmethod
+    def _bytes(path: Path, raw: bytes | None) -> bytes:
+        """The bytes of a file to judge that the stat check did not read."""
+        if raw is not None:
+            return raw
+        return path.read_bytes()
 
 
 def templates_digest(theme_dir: Path) -> str:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
+
+import pytest
 
 from pipeline.build import build_site
 
@@ -95,4 +98,34 @@ def test_a_build_without_search_deletes_the_old_index(
     assert not (out / "pagefind").exists()  # an old index could still show a paid case
     assert preview.deleted and all(p.startswith("pagefind/") for p in preview.deleted)
     build_site(settings, out, theme_copy, cache_dir=cache)
+    assert_same_tree(out, _full(small_registry, theme_copy, tmp_path))
+
+
+def test_case_files_are_hashed_again_when_their_stat_moves(
+    small_registry: Path, theme_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unchanged case files are not re-read (their lstat vouches for the hash taken last
+    time), but any write (a new ctime, even with size and mtime put back) is read and
+    judged again, and a file changed within two seconds of being hashed is never trusted."""
+    from pipeline import buildcache
+
+    settings = settings_for(small_registry)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = build_site(settings, out, theme_copy, cache_dir=cache)
+    assert first.cache_stats["files_read"] == 7
+    racy = build_site(settings, out, theme_copy, cache_dir=cache)
+    assert racy.cache_stats["files_read"] == 7  # hashed moments ago: not trusted yet
+    later = time.time_ns() + 10_000_000_000
+    monkeypatch.setattr(buildcache.time, "time_ns", lambda: later)
+    build_site(settings, out, theme_copy, cache_dir=cache)  # hashes taken "10 s later"
+    trusted = build_site(settings, out, theme_copy, cache_dir=cache)
+    assert trusted.cache_stats["files_read"] == 0 and trusted.written == []
+    path = small_registry / "SPD-2026-003.yaml"
+    before = path.stat()
+    text = path.read_text()
+    path.write_text(text.replace("accepted.", "accepted!"))  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edited = build_site(settings, out, theme_copy, cache_dir=cache)
+    assert edited.cache_stats["files_read"] == 1 and edited.cache_stats["files_miss"] == 1
+    assert "accepted!" in (out / "cases" / "spd-2026-003" / "index.html").read_text()
     assert_same_tree(out, _full(small_registry, theme_copy, tmp_path))
