@@ -432,7 +432,8 @@ def _company_page(renderer: SiteRenderer, site_url: str, plan: _Company, title: 
 def _jurisdiction_page(
     renderer: SiteRenderer, site_url: str, url: str, refs: list[CaseRef]
 ) -> bytes:
-    group = models(refs)
+    # Listing rows show only what a CaseRef holds: no model is unpacked for them.
+    group = refs
     first = group[0]
     regional = url.count("/") == 4 and first.region_name is not None
     place = f"{first.region_name}, {first.country_name}" if regional else first.country_name
@@ -467,7 +468,7 @@ def _home_page(
 ) -> bytes:
     name = renderer.settings.site_name
     return renderer.render(
-        "index.html", cases=models(top), totals=sums, count=count,
+        "index.html", cases=top, totals=sums, count=count,
         canonical="/", title=truncate(f"{name} — registry of unpaid B2B debts", 60),
         description=HOME_DESCRIPTION, breadcrumbs=[("Registry", "/")],
         structured_data=seo.website_graph(site_url, name, HOME_DESCRIPTION),
