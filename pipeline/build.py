@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -261,7 +260,7 @@ class SiteWriter:
                 key is not None
                 and known is not None
                 and known.key == key
-                and file_stat(os.path.join(base, job.path)) == known.stat
+                and file_stat(f"{base}/{job.path}") == known.stat
             ):
                 self.records[job.path] = known
                 if job.path.endswith(".html"):
@@ -296,7 +295,7 @@ class SiteWriter:
         for folder in keep:
             seen_stat = self.dirs.get(folder) if self.dirs is not None else None
             if seen_stat is None or folder in touched:
-                seen_stat = dir_stat(os.path.join(base, folder) if folder else base)
+                seen_stat = dir_stat(f"{base}/{folder}" if folder else base)
             if seen_stat is not None:
                 self.new_dirs[folder] = seen_stat
         result.pages = len(self.records)
@@ -321,7 +320,7 @@ class SiteWriter:
             return (
                 known is not None
                 and known.sha256 == digest
-                and file_stat(os.path.join(base, path)) == known.stat
+                and file_stat(f"{base}/{path}") == known.stat
             )
 
         search = ShardedSearch(

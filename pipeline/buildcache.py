@@ -19,9 +19,11 @@ it, or any damage to it, changes nothing in the output.
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import pickle
 import sqlite3
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -48,7 +50,9 @@ def pipeline_version() -> str:
     """Hash of every source and data file of the package and the libraries that shape output."""
     from importlib.metadata import version
 
-    digest = hashlib.sha256(f"format {CACHE_FORMAT}\0{source_digest(PACKAGE_DIR)}".encode())
+    digest = hashlib.sha256(
+        f"format {CACHE_FORMAT}\0{sys.version}\0{source_digest(PACKAGE_DIR)}".encode()
+    )
     for dist in ("pydantic", "pydantic-core", "jinja2", "markdown", "nh3", "pycountry", "pyyaml"):
         digest.update(f"{dist}={version(dist)}\0".encode())
     return digest.hexdigest()
@@ -166,11 +170,13 @@ class _Store:
         return db
 
     def meta(self, name: str) -> Any:
+        """A record of the last build: plain tuples, dicts and strings, kept with marshal
+        (several times faster than pickle for them; the pipeline version names the
+        Python version, whose marshal format it is)."""
         try:
             row = self.db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
-            return pickle.loads(row[0]) if row else None
-        except (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError, AttributeError,
-                ImportError, TypeError):  # fmt: skip
+            return marshal.loads(row[0]) if row else None
+        except (sqlite3.DatabaseError, EOFError, ValueError, TypeError):
             return None
 
     def entries(self, keys: Iterable[str]) -> dict[str, bytes]:
@@ -206,7 +212,7 @@ class _Store:
         db.execute("DELETE FROM files WHERE key NOT IN (SELECT key FROM used)")
         db.executemany(
             "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-            ((name, _pack(value)) for name, value in meta.items()),
+            ((name, marshal.dumps(value)) for name, value in meta.items()),
         )
         db.execute("COMMIT")
 

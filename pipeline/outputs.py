@@ -152,7 +152,7 @@ def scan_changed(root: Path, dirs: Mapping[str, Stat]) -> Scan:
     found = Scan(set(), set())
     base = str(root)
     for rel, known in dirs.items():
-        folder = os.path.join(base, rel) if rel else base
+        folder = f"{base}/{rel}" if rel else base
         current = dir_stat(folder)
         if current is None or current == known:
             continue
