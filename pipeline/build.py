@@ -269,6 +269,7 @@ class SiteWriter:
             todo.append(i)
             if job.path.endswith(".html"):
                 stats["pages_miss"] += 1
+        todo.sort(key=lambda i: (jobs[i].group, i))
         made = produce_all(
             root, [j.path for j in jobs], todo, lambda i: jobs[i].produce(), self.workers
         )

@@ -24,6 +24,7 @@ import os
 import pickle
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from .settings import RegistrySettings
 from .site_extras import Delisting, delisting_of
 from .siteplan import CaseRef
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATABASE = "build.sqlite"
 
@@ -85,12 +86,11 @@ class FileEntry:
     delisting: Delisting | None = None  # when a once-listed case came down (sitemap lastmod)
     digest: bytes = b""  # siteplan.case_digest of the public case
     ref_fields: tuple[Any, ...] | None = None  # siteplan.ref_fields, when public
-    open_json: str = ""
-    open_csv: str = ""
 
 
-Judged = tuple[bytes, bytes]
-"""A pickled FileEntry and the pickled PublicCase (b"" when the case is not public)."""
+Judged = tuple[bytes, bytes, str, str]
+"""A pickled FileEntry, the pickled PublicCase and its open-data fragments (JSON, CSV);
+b"" and "" when the case is not public."""
 
 
 def judge_file(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) -> Judged:
@@ -106,21 +106,21 @@ def judge_file(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) 
     try:
         case, doc = load_case(path, raw)
     except RecordInvalid as exc:
-        return _pack(FileEntry(invalid_record_problems(path, exc, raw))), b""
+        return _pack(FileEntry(invalid_record_problems(path, exc, raw))), b"", "", ""
     assessment = assess(case, doc, settings, as_of)
     entry = FileEntry(check_problems(assessment), case.case, _line_col(doc.locate(("case",))))
     if not (assessment.public and not assessment.check_failures):
         entry.delisting = delisting_of(assessment, settings)
-        return _pack(entry), b""
+        return _pack(entry), b"", "", ""
     entry.slug = case.debtor.slug or slugify(case.debtor.name)
     entry.company = company_key(case.debtor.name, case.debtor.country)
     entry.name_at = _line_col(doc.locate(("debtor", "name")))
     public = project(assessment, entry.slug)
     entry.digest = case_digest(public)
     entry.ref_fields = ref_fields(public)
-    entry.open_json = opendata.json_fragment(public, settings.site_url)
-    entry.open_csv = opendata.csv_fragment(public, settings.site_url)
-    return _pack(entry), _pack(public)
+    site = settings.site_url
+    fragments = opendata.json_fragment(public, site), opendata.csv_fragment(public, site)
+    return _pack(entry), _pack(public), *fragments
 
 
 def _pack(value: object) -> bytes:
@@ -153,16 +153,17 @@ class _Store:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=OFF")  # a cache: a lost write costs a re-render
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB)")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, entry BLOB, public BLOB)"
-            )
             row = db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
             if row is None or row[0] != version:
                 db.execute("BEGIN")
-                db.execute("DELETE FROM files")
+                db.execute("DROP TABLE IF EXISTS files")
                 db.execute("DELETE FROM meta")
                 db.execute("INSERT INTO meta VALUES ('version', ?)", (version,))
                 db.execute("COMMIT")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, entry BLOB, "
+                "public BLOB, open_json TEXT, open_csv TEXT)"
+            )
             db.execute("SELECT count(*) FROM files").fetchone()
         except sqlite3.DatabaseError:
             db.close()
@@ -187,20 +188,32 @@ class _Store:
                 found[key] = entry
         return found
 
-    def public(self, key: str) -> bytes:
+    def _reader(self) -> sqlite3.Connection:
         if os.getpid() != self.pid or self.closed:
             # a forked worker never shares the parent's connection; a model asked for after
             # the build saved the cache reads it through a connection of its own
             self.db, self.pid, self.closed = sqlite3.connect(self.path), os.getpid(), False
-        row = self.db.execute("SELECT public FROM files WHERE key=?", (key,)).fetchone()
+        return self.db
+
+    def public(self, key: str) -> bytes:
+        row = self._reader().execute("SELECT public FROM files WHERE key=?", (key,)).fetchone()
         if row is None or not row[0]:
             raise LookupError(f"the build cache lost the public case of {key}")
         return bytes(row[0])
 
-    def add(self, rows: Iterable[tuple[str, bytes, bytes]]) -> None:
+    def open_data(self, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """The open-data fragments of these files (all read in one pass)."""
+        wanted = set(keys)
+        rows = self._reader().execute("SELECT key, open_json, open_csv FROM files")
+        found = {key: (j, c) for key, j, c in rows if key in wanted}
+        if len(found) != len(wanted):
+            raise LookupError("the build cache lost open-data fragments")
+        return found
+
+    def add(self, rows: Iterable[tuple[str, bytes, bytes, str, str]]) -> None:
         db = self.db
         db.execute("BEGIN")
-        db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", rows)
+        db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", rows)
         db.execute("COMMIT")
 
     def save(self, used: set[str], meta: dict[str, Any]) -> None:
@@ -223,12 +236,18 @@ class _Store:
 
 class BuildCache:
     """The memo of one output directory. `directory=None`: a build that remembers nothing
-    (every file judged, every job made), with the same code path and the same output."""
+    (every file judged, every job made), with the same code path and the same output; its
+    store lives in a temporary directory for the length of the build, so the judged
+    models wait on disk, not in memory, until a page needs them."""
 
     def __init__(self, directory: Path | None, workers: int | None = None) -> None:
         self.workers = workers
         self.version = pipeline_version()
-        self.store = _Store(directory, self.version) if directory is not None else None
+        self._scratch = None if directory is not None else tempfile.TemporaryDirectory(
+            prefix="overdue-build-"
+        )  # fmt: skip
+        where = directory if directory is not None else Path(self._scratch.name)  # type: ignore[union-attr]
+        self.store = _Store(where, self.version)
         self.stats = {
             "files_hit": 0, "files_miss": 0, "files_read": 0, "pages_hit": 0, "pages_miss": 0,
         }  # fmt: skip
@@ -237,24 +256,24 @@ class BuildCache:
         self._hashes: dict[str, tuple[Any, str, int]] = {}
 
     def meta(self, name: str) -> Any:
-        return self.store.meta(name) if self.store is not None else None
+        return self.store.meta(name) if self._scratch is None else None
 
     def save(self, **meta: Any) -> None:
-        if self.store is not None:
+        if self._scratch is None:
             self.store.save(self._used, {**meta, "case-files": self._hashes})
-            self.close()
+        self.close()
 
     def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
+        self.store.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
     def _judged(
         self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
-    ) -> Iterator[tuple[Path, bool, str, bytes, bytes | None]]:
-        """Every case file in order: its path, whether it could be read, its key, pickled
-        entry and pickled public case (None: ask the store). Files the store does not know
-        are judged in workers; their results stream through (and into the store), so
-        memory holds one batch of them, not the registry."""
+    ) -> Iterator[tuple[Path, bool, str, bytes]]:
+        """Every case file in order: its path, whether it could be read, its key and its
+        pickled entry. Files the store does not know are judged in workers; their results
+        stream into the store, so memory holds one batch of them, not the registry."""
         from .parallel import iter_judged
 
         context = settings_digest(settings, as_of)
@@ -268,7 +287,7 @@ class BuildCache:
             raw, digest = self._read(name, hashed, now)
             raws.append(raw)
             keys.append(self._file_key(name, digest, context))
-        known = self.store.entries(keys) if self.store is not None else {}
+        known = self.store.entries(keys)
         missing = [i for i, key in enumerate(keys) if raws[i] is not None and key not in known]
         todo = [(found[i], self._bytes(found[i], raws[i])) for i in missing]
         del raws
@@ -276,21 +295,21 @@ class BuildCache:
         self.stats["files_miss"] += len(missing)
         fresh = iter_judged(todo, settings, as_of, self.workers)
         missing_set = set(missing)
-        batch: list[tuple[str, bytes, bytes]] = []
+        batch: list[tuple[str, bytes, bytes, str, str]] = []
         for i, (path, key) in enumerate(zip(found, keys, strict=True)):
             self._used.add(key)
             if i not in missing_set:
                 packed = known.pop(key, None)
-                yield path, packed is not None, key, packed or b"", None
+                yield path, packed is not None, key, packed or b""
                 continue
-            entry, public = next(fresh)
-            if self.store is not None:  # stored as they come: the models need not stay
-                batch.append((key, entry, public))
-                if len(batch) >= 500:
-                    self.store.add(batch)
-                    batch = []
-            yield path, True, key, entry, public if self.store is None else None
-        if batch and self.store is not None:
+            entry, public, open_json, open_csv = next(fresh)
+            # Stored as they come: the models and fragments need not stay in memory.
+            batch.append((key, entry, public, open_json, open_csv))
+            if len(batch) >= 500:
+                self.store.add(batch)
+                batch = []
+            yield path, True, key, entry
+        if batch:
             self.store.add(batch)
 
     def load_public(
@@ -303,8 +322,8 @@ class BuildCache:
         problems: list[Problem] = []
         self.delistings.clear()
         first_seen: dict[str, tuple[Path, tuple[int, int]]] = {}
-        public: list[tuple[Path, FileEntry, str, bytes | None]] = []
-        for path, readable, key, packed, blob in self._judged(paths, settings, as_of):
+        public: list[tuple[Path, FileEntry, str]] = []
+        for path, readable, key, packed in self._judged(paths, settings, as_of):
             if not readable:  # unreadable: let the core loader word the problem
                 problems.extend(load_one(path, RegistrySettings(), date.today())[1])
                 continue
@@ -325,27 +344,22 @@ class BuildCache:
             if entry.delisting is not None:
                 self.delistings.append(entry.delisting)
             if entry.ref_fields is not None:
-                public.append((path, entry, key, blob))
+                public.append((path, entry, key))
         if problems:
             return problems, []
         problems = self._slugged(public)
         if problems:
             return problems, []
-        return [], [self._ref(entry, key, blob) for _, entry, key, blob in public]
+        return [], [self._ref(entry, key) for _, entry, key in public]
 
-    def _ref(self, entry: FileEntry, key: str, blob: bytes | None) -> CaseRef:
-        store = self.store
-        loader = None if blob is not None or store is None else (lambda: store.public(key))
-        return CaseRef(
-            None, entry.digest, entry.open_json, entry.open_csv, blob,
-            entry.ref_fields, loader,
-        )  # fmt: skip
+    def _ref(self, entry: FileEntry, key: str) -> CaseRef:
+        return CaseRef(None, entry.digest, fields=entry.ref_fields, source=(self.store, key))
 
-    def _slugged(self, public: list[tuple[Path, FileEntry, str, bytes | None]]) -> list[Problem]:
+    def _slugged(self, public: list[tuple[Path, FileEntry, str]]) -> list[Problem]:
         """`build.assign_company_slugs` on slim entries: the same collision problems."""
         by_slug: dict[str, tuple[str | None, Path, tuple[int, int]]] = {}
         problems: list[Problem] = []
-        for path, entry, _, _ in public:
+        for path, entry, _ in public:
             assert entry.slug is not None and entry.ref_fields is not None
             known = by_slug.get(entry.slug)
             if known is not None and known[0] != entry.company:

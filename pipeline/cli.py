@@ -216,7 +216,11 @@ def schema() -> None:
     "--cache-dir", type=click.Path(path_type=Path), default=Path(".overdue-cache"),
     show_default=True, help="Build cache (content-hash keyed; safe to delete).",
 )  # fmt: skip
-@click.option("--no-cache", is_flag=True, help="Build without reading or writing the cache.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Build without reading or writing the cache (a temporary one is used, then deleted).",
+)
 @click.option(
     "--no-search", is_flag=True,
     help="Leave the search index out (a quick preview; an old index is deleted, not kept).",

@@ -7,6 +7,7 @@ where starting workers would cost more than it saves.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 
 from .settings import RegistrySettings
 
-Judged = tuple[bytes, bytes]
+Judged = tuple[bytes, bytes, str, str]
 T = TypeVar("T")
 
 SERIAL_BELOW = 400
@@ -75,11 +76,15 @@ def iter_judged(
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(settings, as_of)
-    ) as pool:
-        for part in pool.map(_judge_chunk, chunks):
-            yield from part
+    gc.freeze()  # see map_forked
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(settings, as_of)
+        ) as pool:
+            for part in pool.map(_judge_chunk, chunks):
+                yield from part
+    finally:
+        gc.unfreeze()
 
 
 _forked: Callable[[Any], Any] | None = None
@@ -110,9 +115,13 @@ def map_forked(
     size = max(20, min(200, len(items) // (workers * 8) or 1))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     _forked = function
+    # Frozen objects are left alone by the workers' garbage collector, so it does not
+    # touch (and copy) every page they share with this process.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             parts = pool.map(_run_forked, chunks, chunksize=1)
     finally:
         _forked = None
+        gc.unfreeze()
     return [result for part in parts for result in part]

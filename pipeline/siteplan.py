@@ -50,9 +50,9 @@ class CaseRef:
     """One public case as the planner sees it; `model` unpacks the whole PublicCase."""
 
     __slots__ = (
-        "_blob",
-        "_load",
         "_model",
+        "_open",
+        "_source",
         "balance",
         "case_id",
         "company_slug",
@@ -64,8 +64,6 @@ class CaseRef:
         "first_due",
         "last_public_change",
         "listed_on",
-        "open_csv",
-        "open_json",
         "region",
         "region_name",
         "url",
@@ -75,34 +73,39 @@ class CaseRef:
         self,
         model: PublicCase | None,
         digest: bytes,
-        open_json: str,
-        open_csv: str,
-        blob: bytes | None = None,
+        open_data: tuple[str, str] | None = None,
         fields: tuple[Any, ...] | None = None,
-        load: Callable[[], bytes] | None = None,
+        source: tuple[Any, str] | None = None,
     ) -> None:
+        """`model` and `open_data` when they are at hand; otherwise `source` is a build
+        cache store and key that has them (`store.public(key)`, `store.open_data(keys)`)."""
         self._model = model
-        self._blob = blob
-        self._load = load
+        self._open = open_data
+        self._source = source
         self.digest = digest
-        self.open_json = open_json
-        self.open_csv = open_csv
-        source = fields if fields is not None else ref_fields(model)  # type: ignore[arg-type]
+        values = fields if fields is not None else ref_fields(model)  # type: ignore[arg-type]
         (
             self.case_id, self.url, self.company_slug, self.debtor_name, self.country,
             self.country_name, self.region, self.region_name, self.currency, self.balance,
             self.first_due, self.listed_on, self.last_public_change,
-        ) = source  # fmt: skip
+        ) = values  # fmt: skip
 
     @property
     def model(self) -> PublicCase:
         if self._model is None:
-            if self._blob is None:
-                assert self._load is not None
-                self._blob = self._load()
-            self._model = pickle.loads(self._blob)
+            assert self._source is not None
+            store, key = self._source
+            self._model = pickle.loads(store.public(key))
             _LOADED.append(self)
         return self._model
+
+    @property
+    def open_json(self) -> str:
+        return open_data([self])[0][0]
+
+    @property
+    def open_csv(self) -> str:
+        return open_data([self])[0][1]
 
     def __repr__(self) -> str:
         return f"CaseRef({self.case_id})"
@@ -117,12 +120,29 @@ _LOADED: list[CaseRef] = []
 
 
 def release_models(keep: int = 0) -> None:
-    """Drop unpacked models (their pickles stay) once more than `keep` are held: a worker
-    making thousands of pages holds only the models of the page at hand."""
+    """Drop models unpacked from the build cache once more than `keep` are held: a worker
+    making thousands of pages holds only the models of the pages at hand."""
     if len(_LOADED) > keep:
         for ref in _LOADED:
             ref._model = None
         _LOADED.clear()
+
+
+def open_data(refs: Sequence[CaseRef]) -> list[tuple[str, str]]:
+    """The open-data fragments (JSON, CSV) of these cases, fetched from the build cache in
+    one pass for those that do not hold them."""
+    wanted: dict[int, list[CaseRef]] = {}
+    stores: dict[int, Any] = {}
+    for ref in refs:
+        if ref._open is None:
+            assert ref._source is not None
+            store = ref._source[0]
+            stores[id(store)] = store
+            wanted.setdefault(id(store), []).append(ref)
+    found: dict[str, tuple[str, str]] = {}
+    for number, group in wanted.items():
+        found.update(stores[number].open_data([r._source[1] for r in group if r._source]))
+    return [r._open if r._open is not None else found[r._source[1]] for r in refs]  # type: ignore[index]
 
 
 def _case_token(digest: bytes) -> bytes:
@@ -160,10 +180,8 @@ def case_digest(case: PublicCase) -> bytes:
 
 
 def make_ref(case: PublicCase, site_url: str) -> CaseRef:
-    return CaseRef(
-        case, case_digest(case), opendata.json_fragment(case, site_url),
-        opendata.csv_fragment(case, site_url),
-    )  # fmt: skip
+    fragments = opendata.json_fragment(case, site_url), opendata.csv_fragment(case, site_url)
+    return CaseRef(case, case_digest(case), fragments)
 
 
 @dataclass(frozen=True)
@@ -177,6 +195,9 @@ class Job:
     globals. CaseRefs stand for their fingerprint."""
     produce: Callable[[], bytes]
     searchable: bool = False
+    group: str = ""
+    """Jobs of one group show the same cases (a company's case pages and its page): made
+    one after the other, they unpack those cases once."""
 
 
 def models(refs: Sequence[CaseRef]) -> list[PublicCase]:
@@ -229,8 +250,6 @@ def plan_site(
             models(newest_listed), site_url, settings.site_name, timezone, today
         ).body,
     )  # fmt: skip
-    open_json = tuple(r.open_json for r in by_id)
-    open_csv = tuple(r.open_csv for r in by_id)
     out = [
         *html,
         search_js,
@@ -239,8 +258,18 @@ def plan_site(
         Job("robots.txt", (), ("robots", site_url), lambda: robots_txt(site_url)),
         *sitemaps,
         feed,
-        Job("data/registry.json", ids, ("json", *by_id), lambda: opendata.join_json(open_json)),
-        Job("data/registry.csv", ids, ("csv", *by_id), lambda: opendata.join_csv(open_csv)),
+        Job(
+            "data/registry.json",
+            ids,
+            ("json", *by_id),
+            lambda: opendata.join_json([j for j, _ in open_data(by_id)]),
+        ),
+        Job(
+            "data/registry.csv",
+            ids,
+            ("csv", *by_id),
+            lambda: opendata.join_csv([c for _, c in open_data(by_id)]),
+        ),
     ]
     return extra(out) if extra is not None else out
 
@@ -352,7 +381,7 @@ def html_jobs(
                 f"cases/{ref.case_id.lower()}/index.html", (ref.case_id,),
                 ("case.html", ref, title, others),
                 partial(_case_page, renderer, site_url, ref, title, others),
-                searchable=True,
+                searchable=True, group=ref.company_slug,
             )
         )  # fmt: skip
     company_titles = seo.unique_titles(
@@ -369,7 +398,7 @@ def html_jobs(
                 ("company.html", company.slug, company.name, company.country_name,
                  company.region_name, title, site_name, *company.refs),
                 partial(_company_page, renderer, site_url, company, title),
-                searchable=True,
+                searchable=True, group=company.slug,
             )
         )  # fmt: skip
     for url, group in sorted(group_jurisdictions(ordered).items()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -54,13 +55,13 @@ def test_pooled_registry_equals_serial(
     mixed_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = settings_for(mixed_registry)
-    serial = BuildCache(None, workers=1).load_public([mixed_registry], settings, AS_OF)
+    with closing(BuildCache(None, workers=1)) as one:
+        serial = public_facts(*one.load_public([mixed_registry], settings, AS_OF))
     monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
-    pooled = BuildCache(tmp_path / "cache", workers=2).load_public(
-        [mixed_registry], settings, AS_OF
-    )
-    assert public_facts(*pooled) == public_facts(*serial)
-    assert public_facts(*serial) == reference_facts(mixed_registry, settings)
+    with closing(BuildCache(tmp_path / "cache", workers=2)) as two:
+        pooled = public_facts(*two.load_public([mixed_registry], settings, AS_OF))
+    assert pooled == serial
+    assert serial == reference_facts(mixed_registry, settings)
     assert serial[0]  # the fixture really has bad files
 
 
@@ -71,9 +72,10 @@ def test_pooled_public_cases_equal_the_reference(
         write_case(registry_dir, sample_case(index))
     settings = settings_for(registry_dir)
     monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
-    problems, refs = BuildCache(None, workers=2).load_public([registry_dir], settings, AS_OF)
-    assert not problems and len(refs) == 29
-    assert public_facts(problems, refs) == reference_facts(registry_dir, settings)
+    with closing(BuildCache(None, workers=2)) as cache:
+        problems, refs = cache.load_public([registry_dir], settings, AS_OF)
+        assert not problems and len(refs) == 29
+        assert public_facts(problems, refs) == reference_facts(registry_dir, settings)
 
 
 def test_judge_files_pool_and_serial_agree(
@@ -84,8 +86,11 @@ def test_judge_files_pool_and_serial_agree(
     serial = parallel.judge_files(items, settings, AS_OF, workers=1)
     monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
     pooled = parallel.judge_files(items, settings, AS_OF, workers=2)
-    unpacked = [(pickle.loads(e), pickle.loads(p) if p else None) for e, p in pooled]
-    assert unpacked == [(pickle.loads(e), pickle.loads(p) if p else None) for e, p in serial]
+
+    def unpacked(results: list[tuple[bytes, bytes, str, str]]) -> list[object]:
+        return [(pickle.loads(e), pickle.loads(p) if p else None, j, c) for e, p, j, c in results]
+
+    assert unpacked(pooled) == unpacked(serial)
 
 
 def test_cached_registry_equals_serial(registry_dir: Path, tmp_path: Path) -> None:
