@@ -123,6 +123,21 @@ def judge_file(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) 
     return _pack(entry), _pack(public), *fragments
 
 
+def judge_path(path: Path, digest: str, settings: RegistrySettings, as_of: date) -> Judged:
+    """`judge_file` on the file's bytes, which must still hash to `digest` (what the build
+    keyed it by): a file that changed in between is a problem, never a stale verdict."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raw = None
+    if raw is None or hashlib.sha256(raw).hexdigest() != digest:
+        problem = Problem(
+            Location(path), "the file changed while the build was reading it; build again"
+        )
+        return _pack(FileEntry([problem])), b"", "", ""
+    return judge_file(path, raw, settings, as_of)
+
+
 def _pack(value: object) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -279,18 +294,20 @@ class BuildCache:
         context = settings_digest(settings, as_of)
         found = case_files(paths)
         hashed = self._hashed_files()
-        raws: list[bytes | None] = []
+        readable: list[bool] = []
+        digests: list[str] = []
         keys: list[str] = []
         now = time.time_ns()
         for path in found:
             name = str(path)
-            raw, digest = self._read(name, hashed, now)
-            raws.append(raw)
+            digest = self._read(name, hashed, now)
+            readable.append(digest is not None)
+            digests.append(digest or "")
             keys.append(self._file_key(name, digest, context))
         known = self.store.entries(keys)
-        missing = [i for i, key in enumerate(keys) if raws[i] is not None and key not in known]
-        todo = [(found[i], self._bytes(found[i], raws[i])) for i in missing]
-        del raws
+        missing = [i for i, key in enumerate(keys) if readable[i] and key not in known]
+        todo = [(found[i], digests[i]) for i in missing]
+        del readable
         self.stats["files_hit"] += len(found) - len(missing)
         self.stats["files_miss"] += len(missing)
         fresh = iter_judged(todo, settings, as_of, self.workers)
@@ -387,10 +404,8 @@ class BuildCache:
         known = self.meta("case-files")
         return known if isinstance(known, dict) else {}
 
-    def _read(
-        self, name: str, hashed: dict[str, tuple[Any, str, int]], now: int
-    ) -> tuple[bytes | None, str | None]:
-        """A case file's bytes (None when not read) and content hash (None: unreadable).
+    def _read(self, name: str, hashed: dict[str, tuple[Any, str, int]], now: int) -> str | None:
+        """A case file's content hash (None: unreadable).
 
         Keys are content hashes. Like git's index, a file whose lstat is what it was when
         its hash was taken is not read again, unless it changed within two seconds of that
@@ -406,24 +421,17 @@ class BuildCache:
             and stat[3] < known[2] - 2_000_000_000
         ):
             self._hashes[name] = known
-            return None, known[1]
+            return str(known[1])
         try:
             with open(name, "rb") as handle:
                 raw = handle.read()
         except OSError:
-            return None, None
+            return None
         digest = hashlib.sha256(raw).hexdigest()
         self.stats["files_read"] += 1
         if stat is not None:
             self._hashes[name] = (stat, digest, now)
-        return raw, digest
-
-    @staticmethod
-    def _bytes(path: Path, raw: bytes | None) -> bytes:
-        """The bytes of a file to judge that the stat check did not read."""
-        if raw is not None:
-            return raw
-        return path.read_bytes()
+        return digest
 
 
 def templates_digest(theme_dir: Path) -> str:

@@ -39,38 +39,39 @@ def _init_worker(settings: RegistrySettings, as_of: date) -> None:
     _worker_context = (settings, as_of)
 
 
-def _judge_chunk(chunk: list[tuple[Path, bytes]]) -> list[Judged]:
-    from .buildcache import judge_file
+def _judge_chunk(chunk: list[tuple[Path, str]]) -> list[Judged]:
+    from .buildcache import judge_path
 
     assert _worker_context is not None
     settings, as_of = _worker_context
-    return [judge_file(path, raw, settings, as_of) for path, raw in chunk]
+    return [judge_path(path, digest, settings, as_of) for path, digest in chunk]
 
 
 def judge_files(
-    items: list[tuple[Path, bytes]],
+    items: list[tuple[Path, str]],
     settings: RegistrySettings,
     as_of: date,
     workers: int | None = None,
 ) -> list[Judged]:
-    """`buildcache.judge_file` for every (path, bytes), in the order given."""
+    """`buildcache.judge_path` for every (path, content sha256), in the order given."""
     return list(iter_judged(items, settings, as_of, workers))
 
 
 def iter_judged(
-    items: list[tuple[Path, bytes]],
+    items: list[tuple[Path, str]],
     settings: RegistrySettings,
     as_of: date,
     workers: int | None = None,
 ) -> Iterator[Judged]:
     """`judge_files`, yielded as the workers finish them (in order), so the caller can
-    store and drop each result instead of holding them all."""
-    from .buildcache import judge_file
+    store and drop each result instead of holding them all. Workers read the files
+    themselves: the registry's bytes never sit in this process all at once."""
+    from .buildcache import judge_path
 
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(items) < SERIAL_BELOW:
-        for path, raw in items:
-            yield judge_file(path, raw, settings, as_of)
+        for path, digest in items:
+            yield judge_path(path, digest, settings, as_of)
         return
     size = max(50, min(500, len(items) // (workers * 8) or 1))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from contextlib import closing
 from pathlib import Path
@@ -82,7 +83,10 @@ def test_judge_files_pool_and_serial_agree(
     mixed_registry: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = settings_for(mixed_registry)
-    items = [(p, p.read_bytes()) for p in sorted(mixed_registry.rglob("*.yaml"))]
+    items = [
+        (p, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(mixed_registry.rglob("*.yaml"))
+    ]
     serial = parallel.judge_files(items, settings, AS_OF, workers=1)
     monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
     pooled = parallel.judge_files(items, settings, AS_OF, workers=2)
@@ -113,3 +117,17 @@ def test_plain_scalar_pickles() -> None:
 
     value = pickle.loads(pickle.dumps(PlainScalar("0123", "int")))
     assert isinstance(value, PlainScalar) and value == "0123" and value.yaml_type == "int"
+
+
+def test_a_file_that_changed_after_it_was_hashed_is_a_problem(registry_dir: Path) -> None:
+    from pipeline.buildcache import FileEntry, judge_path
+
+    path = write_case(registry_dir, sample_case(1))
+    settings = settings_for(registry_dir)
+    stale = hashlib.sha256(b"what the build read a moment ago").hexdigest()
+    entry, public, _, _ = judge_path(path, stale, settings, AS_OF)
+    judged: FileEntry = pickle.loads(entry)
+    assert public == b"" and judged.case_id is None
+    assert "changed while the build was reading it" in judged.problems[0].message
+    fresh = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert pickle.loads(judge_path(path, fresh, settings, AS_OF)[0]).case_id == "SPD-2026-001"
