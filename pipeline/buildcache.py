@@ -149,11 +149,13 @@ def _line_col(location: Location) -> tuple[int, int]:
 class _Store:
     """The SQLite file. Any damage or another pipeline version: start empty."""
 
-    def __init__(self, directory: Path, version: str) -> None:
+    def __init__(self, directory: Path, version: str, scratch: bool = False) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / DATABASE
         self.pid = os.getpid()
         self.closed = False
+        # A store that lives for one build only needs no journal: each page is written once.
+        self.journal = "OFF" if scratch else "WAL"
         try:
             self.db = self._open(version)
         except sqlite3.DatabaseError:
@@ -165,7 +167,7 @@ class _Store:
     def _open(self, version: str) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA journal_mode={self.journal}")
             db.execute("PRAGMA synchronous=OFF")  # a cache: a lost write costs a re-render
             db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB)")
             row = db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
@@ -262,7 +264,7 @@ class BuildCache:
             prefix="overdue-build-"
         )  # fmt: skip
         where = directory if directory is not None else Path(self._scratch.name)  # type: ignore[union-attr]
-        self.store = _Store(where, self.version)
+        self.store = _Store(where, self.version, scratch=self._scratch is not None)
         self.stats = {
             "files_hit": 0, "files_miss": 0, "files_read": 0, "pages_hit": 0, "pages_miss": 0,
         }  # fmt: skip
