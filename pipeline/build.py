@@ -251,6 +251,9 @@ class SiteWriter:
             seen.add(check_relative(job.path))
         scan = scan_tree(root) if self.dirs is None else scan_changed(root, self.dirs)
         result = BuildResult()
+        # Entries no build of ours wrote go before anything is written: a symlink where a
+        # directory of ours belongs would otherwise carry our writes out of output/.
+        early = delete_stale(root, scan.foreign - seen - set(self.previous) - {MANIFEST_NAME})
         keys = [self._key(job) for job in jobs]
         todo: list[int] = []
         stats = self.cache.stats
@@ -285,8 +288,8 @@ class SiteWriter:
         else:
             self.search_state = None
         expected = set(self.records) | {MANIFEST_NAME}
-        stale = (set(self.previous) | scan.foreign) - expected
-        result.deleted = delete_stale(root, stale)
+        stale = (set(self.previous) | scan.foreign) - expected - set(early)
+        result.deleted = sorted([*early, *delete_stale(root, stale)])
         keep = parent_dirs(expected)
         remove_empty_dirs(root, scan.dirs - keep)
         self._write_manifest()

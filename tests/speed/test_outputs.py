@@ -129,3 +129,21 @@ def test_case_files_are_hashed_again_when_their_stat_moves(
     assert edited.cache_stats["files_read"] == 1 and edited.cache_stats["files_miss"] == 1
     assert "accepted!" in (out / "cases" / "spd-2026-003" / "index.html").read_text()
     assert_same_tree(out, _full(small_registry, theme_copy, tmp_path))
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_a_symlink_in_place_of_an_output_directory_never_carries_writes_outside(
+    small_registry: Path, theme_copy: Path, tmp_path: Path, cached: bool
+) -> None:
+    out, cache = _built(small_registry, theme_copy, tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(out / "cases")
+    os.symlink(outside, out / "cases")
+    (small_registry / "SPD-2026-004.yaml").write_text(
+        (small_registry / "SPD-2026-004.yaml").read_text().replace("accepted.", "accepted!")
+    )
+    build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache if cached else None)
+    assert list(outside.iterdir()) == []  # nothing written through the link
+    assert not (out / "cases").is_symlink() and (out / "cases").is_dir()
+    assert_same_tree(out, _full(small_registry, theme_copy, tmp_path))
