@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -251,9 +252,13 @@ class SiteWriter:
             seen.add(check_relative(job.path))
         scan = scan_tree(root) if self.dirs is None else scan_changed(root, self.dirs)
         result = BuildResult()
-        # Entries no build of ours wrote go before anything is written: a symlink where a
-        # directory of ours belongs would otherwise carry our writes out of output/.
-        early = delete_stale(root, scan.foreign - seen - set(self.previous) - {MANIFEST_NAME})
+        # Links, and anything where a directory of ours belongs, go before anything is
+        # written: a symlink in place of a directory would carry our writes out of output/.
+        needed = parent_dirs(seen)
+        early = delete_stale(
+            root,
+            {f for f in scan.foreign - seen if f in needed or os.path.islink(f"{base}/{f}")},
+        )
         keys = [self._key(job) for job in jobs]
         todo: list[int] = []
         stats = self.cache.stats

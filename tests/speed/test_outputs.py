@@ -147,3 +147,7 @@ def test_a_symlink_in_place_of_an_output_directory_never_carries_writes_outside(
     assert list(outside.iterdir()) == []  # nothing written through the link
     assert not (out / "cases").is_symlink() and (out / "cases").is_dir()
     assert_same_tree(out, _full(small_registry, theme_copy, tmp_path))
+    shutil.rmtree(out / "companies")
+    (out / "companies").write_text("a file where a directory belongs")
+    build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache if cached else None)
+    assert_same_tree(out, _full(small_registry, theme_copy, tmp_path))
