@@ -56,6 +56,7 @@ Projector = Callable[[Assessment, str], PublicCase]
 class BuildResult:
     pages: int = 0
     written: list[str] = field(default_factory=list)
+    made: list[str] = field(default_factory=list)  # produced, whether or not the bytes changed
     deleted: list[str] = field(default_factory=list)
     public_cases: list[str] = field(default_factory=list)
     case_page_bytes: dict[str, int] = field(default_factory=dict)
@@ -281,6 +282,7 @@ class SiteWriter:
         made = produce_all(
             root, [j.path for j in jobs], todo, lambda i: jobs[i].produce(), self.workers
         )
+        result.made = sorted(jobs[i].path for i in made)
         for i, (sha, size, stat, written) in made.items():
             job = jobs[i]
             self.records[job.path] = OutputRecord.made(

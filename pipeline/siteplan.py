@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -44,6 +44,21 @@ from .site_extras import (
     search_page_body,
 )
 from .sitemaps import SitemapEntry, index_body, plan_sitemaps, robots_txt, sitemap_body
+
+
+class ListingRow(NamedTuple):
+    """What a listing shows of a case (the `case_row` macro): all a listing template can
+    reach, so a listing page's key is its rows, and an edit that leaves the rows as they
+    were (a summary, an invoice, a contact) never makes the listings again."""
+
+    url: str
+    debtor_name: str
+    balance: Decimal
+    currency: str
+    region_name: str | None
+    country_name: str
+    first_due: date
+    listed_on: date
 
 
 class CaseRef:
@@ -98,6 +113,13 @@ class CaseRef:
             self._model = pickle.loads(store.public(key))
             _LOADED.append(self)
         return self._model
+
+    @property
+    def row(self) -> ListingRow:
+        return ListingRow(
+            self.url, self.debtor_name, self.balance, self.currency, self.region_name,
+            self.country_name, self.first_due, self.listed_on,
+        )  # fmt: skip
 
     @property
     def open_json(self) -> str:
@@ -375,7 +397,7 @@ def html_jobs(
     )
     jobs: list[Job] = []
     for ref, title in zip(ordered, titles, strict=True):
-        others = tuple(r for r in companies[ref.company_slug].refs if r.case_id != ref.case_id)
+        others = tuple(r.row for r in companies[ref.company_slug].refs if r.case_id != ref.case_id)
         jobs.append(
             Job(
                 f"cases/{ref.case_id.lower()}/index.html", (ref.case_id,),
@@ -402,19 +424,23 @@ def html_jobs(
             )
         )  # fmt: skip
     for url, group in sorted(group_jurisdictions(ordered).items()):
+        first = group[0]
+        place = (url, first.country, first.country_name, first.region_name)
+        rows = tuple(r.row for r in group)
         jobs.append(
             Job(
                 url.lstrip("/") + "index.html", tuple(r.case_id for r in group),
-                ("jurisdiction.html", url, *group),
-                partial(_jurisdiction_page, renderer, site_url, url, group),
+                ("jurisdiction.html", place, rows),
+                partial(_jurisdiction_page, renderer, site_url, place, rows),
             )
         )  # fmt: skip
-    top = ordered[:50]
+    top = tuple(r.row for r in ordered[:50])
+    sums = tuple(totals(ordered))
     jobs.append(
         Job(
-            "index.html", tuple(r.case_id for r in top),
-            ("index.html", tuple(top), tuple(totals(ordered)), len(ordered)),
-            partial(_home_page, renderer, site_url, top, totals(ordered), len(ordered)),
+            "index.html", tuple(r.case_id for r in ordered[:50]),
+            ("index.html", top, sums, len(ordered)),
+            partial(_home_page, renderer, site_url, top, sums, len(ordered)),
         )
     )  # fmt: skip
     for page in static_pages:
@@ -426,13 +452,13 @@ def html_jobs(
 
 
 def _case_page(
-    renderer: SiteRenderer, site_url: str, ref: CaseRef, title: str, others: tuple[CaseRef, ...]
+    renderer: SiteRenderer, site_url: str, ref: CaseRef, title: str, others: tuple[ListingRow, ...]
 ) -> bytes:
     case = ref.model
     return renderer.render(
         "case.html", case=case, title=title,
         description=case_description(case), canonical=case.url,
-        others=models(others),
+        others=others,
         breadcrumbs=seo.case_crumbs(case),
         structured_data=seo.case_graph(site_url, case),
     )  # fmt: skip
@@ -459,17 +485,20 @@ def _company_page(renderer: SiteRenderer, site_url: str, plan: _Company, title: 
 
 
 def _jurisdiction_page(
-    renderer: SiteRenderer, site_url: str, url: str, refs: list[CaseRef]
+    renderer: SiteRenderer,
+    site_url: str,
+    where: tuple[str, str, str, str | None],
+    rows: tuple[ListingRow, ...],
 ) -> bytes:
-    # Listing rows show only what a CaseRef holds: no model is unpacked for them.
-    group = refs
-    first = group[0]
-    regional = url.count("/") == 4 and first.region_name is not None
-    place = f"{first.region_name}, {first.country_name}" if regional else first.country_name
-    country_url = f"/jurisdictions/{first.country.lower()}/"
-    crumbs = [("Registry", "/"), (first.country_name, country_url)]
+    # Listing rows show only what a ListingRow holds: no model is unpacked for them.
+    group = rows
+    url, country, country_name, region_name = where
+    regional = url.count("/") == 4 and region_name is not None
+    place = f"{region_name}, {country_name}" if regional else country_name
+    country_url = f"/jurisdictions/{country.lower()}/"
+    crumbs = [("Registry", "/"), (country_name, country_url)]
     if regional:
-        crumbs.append((str(first.region_name), url))
+        crumbs.append((str(region_name), url))
     title = truncate(f"Unpaid business debts in {place}", 60)
     description = truncate(
         f"{len(group)} unpaid business-to-business debt{'s' if len(group) != 1 else ''} "
@@ -491,8 +520,8 @@ HOME_DESCRIPTION = (
 def _home_page(
     renderer: SiteRenderer,
     site_url: str,
-    top: list[CaseRef],
-    sums: list[tuple[str, Decimal, int]],
+    top: tuple[ListingRow, ...],
+    sums: tuple[tuple[str, Decimal, int], ...],
     count: int,
 ) -> bytes:
     name = renderer.settings.site_name

@@ -165,3 +165,30 @@ def test_mtimes_are_never_part_of_a_key(
         os.utime(path, (1, 1))  # what a fresh clone does to every file
     result = rebuild_and_compare(small_registry, theme_copy, out, cache, tmp_path)
     assert result.cache_stats["files_miss"] == 0 and result.cache_stats["pages_miss"] == 0
+
+
+def test_listings_are_keyed_by_their_rows(
+    small_registry: Path, theme_copy: Path, tmp_path: Path
+) -> None:
+    """A listing shows rows; an edit the rows do not show leaves every listing alone, and
+    one they show makes exactly the listings (and the sibling case pages) that show it."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache)
+    path = small_registry / "SPD-2026-004.yaml"
+    path.write_text(path.read_text().replace("accepted.", "accepted in full."))
+    summary = rebuild_and_compare(small_registry, theme_copy, out, cache, tmp_path)
+    company = "companies/speedy-company-4-inc/index.html"
+    made = [name for name in summary.made if name.endswith(".html")]
+    assert made == ["cases/spd-2026-004/index.html", company]
+
+    path.write_text(path.read_text().replace('"1040.00"', '"1041.00"'))
+    amount = rebuild_and_compare(small_registry, theme_copy, out, cache, tmp_path)
+    made = [name for name in amount.made if name.endswith(".html")]
+    assert made == [
+        "cases/spd-2026-004/index.html",
+        "cases/spd-2026-005/index.html",  # lists its sibling's balance
+        company,
+        "index.html",
+        "jurisdictions/us/index.html",
+        "jurisdictions/us/tx/index.html",
+    ]
