@@ -28,11 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import AS_OF, case_id, write_pelican_articles, write_registry
+from synth import AS_OF, case_id, write_hugo_site, write_pelican_articles, write_registry
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -136,8 +137,12 @@ def bench_size(count: int, root: Path, pairs: int, compare_large: bool = False) 
 
     target = public_case_file(content)
     text = target.read_text()
-    target.write_text(text.replace("summary: |\n  ", "summary: |\n  edited ", 1))
-    steps.append(run("rebuild, one case edited", cached, root))
+    edits = []
+    for edit in range(EDITS):  # the same case edited again: each rebuild sees one change
+        target.write_text(text.replace("summary: |\n  ", f"summary: |\n  edited {edit} ", 1))
+        edits.append(run("rebuild, one case edited", cached, root))
+    steps.append(median_step(f"rebuild, one case edited (median of {EDITS})", edits))
+    text = target.read_text()
     before_paid = root / "manifest-before-paid.json"
     shutil.copy(out / ".overdue-manifest.json", before_paid)
     amount = re.search(r'amount: "([0-9.]+)"', text)
@@ -164,6 +169,18 @@ def bench_size(count: int, root: Path, pairs: int, compare_large: bool = False) 
     return steps
 
 
+EDITS = 3
+
+
+def median_step(name: str, runs: list[Step]) -> Step:
+    ordered = sorted(runs, key=lambda s: s.seconds)
+    middle = ordered[len(ordered) // 2]
+    spread = ", ".join(f"{s.seconds:.2f}" for s in runs)
+    return Step(
+        name, middle.seconds, max(s.peak_mb for s in runs), f"runs {spread} s; {middle.note}"
+    )
+
+
 def dirs_equal(left: Path, right: Path) -> bool:
     compared = filecmp.dircmp(left, right)
     if compared.left_only or compared.right_only or compared.funny_files:
@@ -181,7 +198,12 @@ def search_index(out: Path, root: Path) -> Step:
 
 
 def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:
-    """Our full build vs stock Pelican (and Hugo), paired A B A B; medians."""
+    """Our full build vs stock Pelican (and Hugo), paired A B A B; medians.
+
+    Every run writes into a directory of its own that nobody deletes until the bench is
+    over: on this kind of machine a burst of file deletions makes the file creations
+    that follow it several times slower, which would time the deletion, not the build.
+    """
     pelican_root = root / "pelican"
     write_pelican_articles(pelican_root / "content", count)
     (pelican_root / "pelicanconf.py").write_text(
@@ -189,41 +211,46 @@ def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:
         "DEFAULT_LANG = 'en'\nFEED_ALL_ATOM = None\nCATEGORY_FEED_ATOM = None\n"
         "TRANSLATION_FEED_ATOM = None\nAUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\n"
     )
-    contestants: dict[str, list[str]] = {
-        "ours": [*build, "--output", str(root / "output-cmp"), "--no-cache", "--no-search"],
-        "pelican": [
-            str(BIN / "pelican"), "content", "-o", str(pelican_root / "output"),
-            "-s", "pelicanconf.py", "--delete-output-directory", "-q",
+    contestants: dict[str, Callable[[int], list[str]]] = {
+        "ours": lambda run: [
+            *build, "--output", str(root / f"output-cmp-{run}"), "--no-cache", "--no-search",
+        ],
+        "pelican": lambda run: [
+            str(BIN / "pelican"), "content", "-o", str(pelican_root / f"output-{run}"),
+            "-s", "pelicanconf.py", "-q",
         ],
     }  # fmt: skip
     cwd = {"ours": root, "pelican": pelican_root}
-    if shutil.which("hugo"):
+    hugo = shutil.which("hugo")
+    if hugo:
         hugo_root = root / "hugo"
-        (hugo_root / "content" / "cases").mkdir(parents=True)
-        for source in (pelican_root / "content").glob("*.md"):
-            lines = source.read_text().split("\n\n", 1)
-            (hugo_root / "content" / "cases" / source.name).write_text(
-                f"---\ntitle: {source.stem}\n---\n{lines[1]}"
-            )
-        (hugo_root / "hugo.toml").write_text("baseURL = 'https://bench.example/'\n")
-        contestants["hugo"] = [shutil.which("hugo") or "hugo", "--quiet"]
+        write_hugo_site(hugo_root, pelican_root / "content")
+        contestants["hugo"] = lambda run: [
+            hugo, "--quiet", "--destination", str(hugo_root / f"public-{run}"),
+        ]  # fmt: skip
         cwd["hugo"] = hugo_root
     times: dict[str, list[Step]] = {name: [] for name in contestants}
-    for _ in range(pairs):
+    for turn in range(pairs):
         for name, argv in contestants.items():
-            if name == "ours":
-                shutil.rmtree(root / "output-cmp", ignore_errors=True)
-            times[name].append(run(name, argv, cwd[name], note="-"))
+            times[name].append(run(name, argv(turn), cwd[name], note="-"))
     steps: list[Step] = []
     ours = statistics.median(s.seconds for s in times["ours"])
+    public = count_case_pages(root / "output-cmp-0")
     for name, runs in times.items():
         median = statistics.median(s.seconds for s in runs)
         peak = max(s.peak_mb for s in runs)
-        ratio = "" if name == "ours" else f"ours runs at {median / ours:.2f}x its speed"
+        if name == "ours":
+            note = f"{public:,} case pages: {public / median:,.0f} case pages/s"
+        else:
+            note = f"ours runs at {median / ours:.2f}x its speed"
         what = "site build, no search" if name == "ours" else "full build"
         label = f"{name} {what} (median of {len(runs)}, paired)"
-        steps.append(Step(label, median, peak, ratio))
+        steps.append(Step(label, median, peak, note))
     return steps
+
+
+def count_case_pages(output: Path) -> int:
+    return sum(1 for _ in (output / "cases").glob("*/index.html"))
 
 
 def table(count: int, steps: list[Step]) -> str:
@@ -249,17 +276,53 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [*args.sizes, *([100_000] if args.large else [])]
     print(f"Overdue benchmark on {os.cpu_count()} cores; first case {case_id(0)}, as of {AS_OF}")
+    measured: dict[int, list[Step]] = {}
     for count in sizes:
         root = Path(tempfile.mkdtemp(prefix=f"overdue-bench-{count}-"))
         try:
-            print(table(count, bench_size(count, root, args.pairs, args.compare_large)), flush=True)
+            measured[count] = bench_size(count, root, args.pairs, args.compare_large)
+            print(table(count, measured[count]), flush=True)
         finally:
             if args.keep:
                 print(f"kept {root}")
             else:
                 shutil.rmtree(root, ignore_errors=True)
+    if len(measured) > 1:
+        print(scaling(measured))
     if not shutil.which("hugo"):
         print("\nhugo: not on PATH, so no Hugo comparison")
+
+
+SCALING_STEPS = (
+    "overdue check",
+    "site build, no search index (no cache)",
+    "full build with search (cold cache)",
+    "full build (no cache)",
+    "search index (pagefind, alone)",
+)
+
+
+def scaling(measured: dict[int, list[Step]]) -> str:
+    """Cost per case of the full-registry steps at each N, and its ratio to the smallest N:
+    flat cost per case is a ratio near 1."""
+    sizes = sorted(measured)
+    lines = [
+        f"\n== Scaling: milliseconds per case (ratio to N = {sizes[0]:,}) ==",
+        f"{'step':<44}" + "".join(f"{f'N={n:,}':>22}" for n in sizes),
+    ]
+    for name in SCALING_STEPS:
+        cells = []
+        base = None
+        for count in sizes:
+            step = next((s for s in measured[count] if s.name == name), None)
+            if step is None or not step.seconds:
+                cells.append(f"{'-':>22}")
+                continue
+            per_case = step.seconds / count * 1000
+            base = base or per_case
+            cells.append(f"{f'{per_case:.3f} ({per_case / base:.2f}x)':>22}")
+        lines.append(f"{name:<44}" + "".join(cells))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

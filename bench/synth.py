@@ -166,3 +166,48 @@ def write_pelican_articles(directory: Path, count: int, seed: int = 8) -> None:
             f"Category: cases\nSlug: {case_id(index).lower()}\n\n{body}\n",
             encoding="utf-8",
         )
+
+
+# Hugo ships no layouts: without these it renders no HTML page at all (only the sitemap
+# and feeds), which would flatter it. A page with a head, a description and the body, and
+# paginated lists, like Pelican's default theme.
+_HUGO_LAYOUTS = {
+    "_default/baseof.html": """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{{ .Title }} | {{ site.Title }}</title>
+<meta name="description" content="{{ .Summary | plainify | truncate 160 }}">
+<link rel="canonical" href="{{ .Permalink }}"></head>
+<body><header><a href="/">{{ site.Title }}</a></header>
+<main>{{ block "main" . }}{{ end }}</main><footer>{{ site.Title }}</footer></body></html>
+""",
+    "_default/single.html": """{{ define "main" }}<article><h1>{{ .Title }}</h1>
+<time datetime="{{ .Date.Format "2006-01-02" }}">{{ .Date.Format "January 2, 2006" }}</time>
+{{ .Content }}</article>{{ end }}
+""",
+    "_default/list.html": """{{ define "main" }}<h1>{{ .Title }}</h1><ul>
+{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}
+</ul>{{ end }}
+""",
+}
+
+
+def write_hugo_site(root: Path, articles: Path) -> None:
+    """The Pelican articles as a Hugo site (front matter in YAML, the same bodies)."""
+    pages = root / "content" / "cases"
+    pages.mkdir(parents=True, exist_ok=True)
+    for source in sorted(articles.glob("*.md")):
+        header, body = source.read_text(encoding="utf-8").split("\n\n", 1)
+        meta = dict(line.split(": ", 1) for line in header.splitlines())
+        (pages / source.name).write_text(
+            f'---\ntitle: "{meta["Title"]}"\ndate: {meta["Date"].replace(" ", "T")}:00Z\n'
+            f"slug: {meta['Slug']}\ncategories: [{meta['Category']}]\n---\n{body}",
+            encoding="utf-8",
+        )
+    for name, text in _HUGO_LAYOUTS.items():
+        target = root / "layouts" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    (root / "hugo.toml").write_text(
+        "baseURL = 'https://bench.example/'\ntitle = 'bench'\nlanguageCode = 'en'\n",
+        encoding="utf-8",
+    )
