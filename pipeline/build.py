@@ -35,7 +35,7 @@ from .outputs import (
     scan_tree,
     write_if_changed,
 )
-from .parallel import default_workers
+from .parallel import default_workers, gc_paused
 from .public import PublicCase, project
 from .registry import Registry
 from .render import Page, SiteRenderer, load_static_pages
@@ -178,6 +178,19 @@ def build_site(
     is byte-identical either way. `search=False` leaves the search index out (a preview
     build); any index an earlier build left is deleted with the other stale files.
     """
+    with gc_paused():
+        return _build_site(settings, output_dir, theme_dir, as_of, cache_dir, workers, search)
+
+
+def _build_site(
+    settings: RegistrySettings,
+    output_dir: Path,
+    theme_dir: Path,
+    as_of: date | None,
+    cache_dir: Path | None,
+    workers: int | None,
+    search: bool,
+) -> BuildResult:
     from .buildcache import BuildCache
 
     as_of = as_of or settings.today()

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Location, Problem
-from .outputs import file_stat
+from .outputs import Stat, file_stat
 from .registry import case_files, check_problems, invalid_record_problems
 from .render import SiteRenderer
 from .settings import RegistrySettings
@@ -138,6 +138,18 @@ def judge_path(path: Path, digest: str, settings: RegistrySettings, as_of: date)
     return judge_file(path, raw, settings, as_of)
 
 
+def read_and_judge(
+    path: Path, settings: RegistrySettings, as_of: date
+) -> tuple[str | None, Judged]:
+    """`judge_file` on the file as it is now, with the sha256 of the bytes judged (the
+    key the build stores the result under); (None, ...) when the file cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None, (b"", b"", "", "")
+    return hashlib.sha256(raw).hexdigest(), judge_file(path, raw, settings, as_of)
+
+
 def _pack(value: object) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -196,6 +208,9 @@ class _Store:
             return marshal.loads(row[0]) if row else None
         except (sqlite3.DatabaseError, EOFError, ValueError, TypeError):
             return None
+
+    def empty(self) -> bool:
+        return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
 
     def entries(self, keys: Iterable[str]) -> dict[str, bytes]:
         wanted = set(keys)
@@ -290,38 +305,66 @@ class BuildCache:
     ) -> Iterator[tuple[Path, bool, str, bytes]]:
         """Every case file in order: its path, whether it could be read, its key and its
         pickled entry. Files the store does not know are judged in workers; their results
-        stream into the store, so memory holds one batch of them, not the registry."""
+        stream into the store, so memory holds one batch of them, not the registry.
+
+        A file whose hash this process does not know from its stat is read and hashed
+        here only when the store could hold it by that hash; into an empty store (a first
+        or a --no-cache build) the workers read and hash it themselves, so the registry is
+        read once, by the processes that judge it.
+        """
         from .parallel import iter_judged
 
         context = settings_digest(settings, as_of)
         found = case_files(paths)
         hashed = self._hashed_files()
-        readable: list[bool] = []
-        digests: list[str] = []
-        keys: list[str] = []
+        empty = self.store.empty()
         now = time.time_ns()
-        for path in found:
+        stats: list[Stat | None] = []
+        digests: list[str | None] = []  # None: unread; a worker reads and hashes it
+        keys: list[str | None] = []
+        unreadable: set[int] = set()
+        for i, path in enumerate(found):
             name = str(path)
-            digest = self._read(name, hashed, now)
-            readable.append(digest is not None)
-            digests.append(digest or "")
-            keys.append(self._file_key(name, digest, context))
-        known = self.store.entries(keys)
-        missing = [i for i, key in enumerate(keys) if readable[i] and key not in known]
+            stat = file_stat(name)
+            stats.append(stat)
+            digest = self._known_hash(name, stat, hashed)
+            if digest is None and not empty:
+                digest = self._hash(name, stat, now)
+                if digest is None:
+                    unreadable.add(i)
+            digests.append(digest)
+            keys.append(
+                self._file_key(name, digest, context)
+                if digest is not None or i in unreadable
+                else None
+            )
+        known = {} if empty else self.store.entries(k for k in keys if k is not None)
+        missing = [i for i, key in enumerate(keys) if i not in unreadable and key not in known]
         todo = [(found[i], digests[i]) for i in missing]
-        del readable
-        self.stats["files_hit"] += len(found) - len(missing)
+        self.stats["files_hit"] += len(found) - len(missing) - len(unreadable)
         self.stats["files_miss"] += len(missing)
+        self.stats["files_read"] += sum(1 for i in missing if digests[i] is None)
         fresh = iter_judged(todo, settings, as_of, self.workers)
         missing_set = set(missing)
         batch: list[tuple[str, bytes, bytes, str, str]] = []
-        for i, (path, key) in enumerate(zip(found, keys, strict=True)):
-            self._used.add(key)
+        for i, path in enumerate(found):
+            key = keys[i]
             if i not in missing_set:
+                assert key is not None
+                self._used.add(key)
                 packed = known.pop(key, None)
                 yield path, packed is not None, key, packed or b""
                 continue
-            entry, public, open_json, open_csv = next(fresh)
+            digest, (entry, public, open_json, open_csv) = next(fresh)
+            if digest is None:  # gone or unreadable when the worker came to it
+                yield path, False, self._file_key(str(path), None, context), b""
+                continue
+            if key is None:
+                key = self._file_key(str(path), digest, context)
+                stat = stats[i]
+                if stat is not None:
+                    self._hashes[str(path)] = (stat, digest, now)
+            self._used.add(key)
             # Stored as they come: the models and fragments need not stay in memory.
             batch.append((key, entry, public, open_json, open_csv))
             if len(batch) >= 500:
@@ -406,15 +449,17 @@ class BuildCache:
         known = self.meta("case-files")
         return known if isinstance(known, dict) else {}
 
-    def _read(self, name: str, hashed: dict[str, tuple[Any, str, int]], now: int) -> str | None:
-        """A case file's content hash (None: unreadable).
+    def _known_hash(
+        self, name: str, stat: Stat | None, hashed: dict[str, tuple[Any, str, int]]
+    ) -> str | None:
+        """A case file's content hash as the last build took it, when its lstat says the
+        file is that same one (None: it must be read).
 
         Keys are content hashes. Like git's index, a file whose lstat is what it was when
         its hash was taken is not read again, unless it changed within two seconds of that
         (a write in the same clock tick could leave the stat as it was). A fresh clone
         has new stats, so every file is read and hashed there.
         """
-        stat = file_stat(name)
         known = hashed.get(name)
         if (
             stat is not None
@@ -424,6 +469,10 @@ class BuildCache:
         ):
             self._hashes[name] = known
             return str(known[1])
+        return None
+
+    def _hash(self, name: str, stat: Stat | None, now: int) -> str | None:
+        """Read and hash a case file here (None: unreadable)."""
         try:
             with open(name, "rb") as handle:
                 raw = handle.read()

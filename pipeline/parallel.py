@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,8 +35,31 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection in this process for the length of the block.
+
+    A build holds hundreds of thousands of small, long-lived objects (records, stats, rows
+    of the last build), and each full pass of the collector walks all of them: while they
+    are being made, those passes were a fifth of a warm rebuild. Worker processes collect
+    as usual (`_collecting`); the objects they inherit are frozen out of their passes.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _collecting() -> None:
+    gc.enable()
+
+
 def _init_worker(settings: RegistrySettings, as_of: date) -> None:
     global _worker_context
+    _collecting()
     _worker_context = (settings, as_of)
 
 
@@ -120,7 +144,7 @@ def map_forked(
     # touch (and copy) every page they share with this process.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_collecting) as pool:
             parts = pool.map(_run_forked, chunks, chunksize=1)
     finally:
         _forked = None

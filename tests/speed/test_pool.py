@@ -83,18 +83,31 @@ def test_judge_files_pool_and_serial_agree(
     mixed_registry: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = settings_for(mixed_registry)
-    items = [
-        (p, hashlib.sha256(p.read_bytes()).hexdigest())
-        for p in sorted(mixed_registry.rglob("*.yaml"))
-    ]
+    paths = sorted(mixed_registry.rglob("*.yaml"))
+    hashes = [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
+    # every other file unhashed: the worker reads it and says what it hashed
+    items = [(p, h if i % 2 else None) for i, (p, h) in enumerate(zip(paths, hashes, strict=True))]
     serial = parallel.judge_files(items, settings, AS_OF, workers=1)
     monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
     pooled = parallel.judge_files(items, settings, AS_OF, workers=2)
 
-    def unpacked(results: list[tuple[bytes, bytes, str, str]]) -> list[object]:
-        return [(pickle.loads(e), pickle.loads(p) if p else None, j, c) for e, p, j, c in results]
+    def unpacked(results: list[tuple[str | None, tuple[bytes, bytes, str, str]]]) -> list[object]:
+        return [
+            (d, pickle.loads(e), pickle.loads(p) if p else None, j, c)
+            for d, (e, p, j, c) in results
+        ]
 
     assert unpacked(pooled) == unpacked(serial)
+    assert [d for d, _ in serial] == hashes
+
+
+def test_a_file_gone_before_its_worker_reads_it_is_unreadable(
+    registry_dir: Path, tmp_path: Path
+) -> None:
+    from pipeline.buildcache import read_and_judge
+
+    settings = settings_for(registry_dir)
+    assert read_and_judge(tmp_path / "GONE-2026-001.yaml", settings, AS_OF)[0] is None
 
 
 def test_cached_registry_equals_serial(registry_dir: Path, tmp_path: Path) -> None:
@@ -131,3 +144,22 @@ def test_a_file_that_changed_after_it_was_hashed_is_a_problem(registry_dir: Path
     assert "changed while the build was reading it" in judged.problems[0].message
     fresh = hashlib.sha256(path.read_bytes()).hexdigest()
     assert pickle.loads(judge_path(path, fresh, settings, AS_OF)[0]).case_id == "SPD-2026-001"
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["empty store", "warm store"])
+def test_an_unreadable_path_is_worded_by_the_core_loader(
+    registry_dir: Path, tmp_path: Path, warm: bool
+) -> None:
+    write_case(registry_dir, sample_case(1))
+    missing = registry_dir / "GONE-2026-001.yaml"
+    settings = settings_for(registry_dir)
+    if warm:
+        with closing(BuildCache(tmp_path / "c", workers=1)) as first:
+            first.load_public([registry_dir], settings, AS_OF)
+            first.save()
+    with closing(BuildCache(tmp_path / "c" if warm else None, workers=1)) as cache:
+        problems, refs = cache.load_public([registry_dir, missing], settings, AS_OF)
+    assert refs == []
+    assert [(p.location.path, p.message) for p in problems] == [
+        (missing, "cannot read the file: No such file or directory")
+    ]
