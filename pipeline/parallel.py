@@ -63,39 +63,48 @@ def _init_worker(settings: RegistrySettings, as_of: date) -> None:
     _worker_context = (settings, as_of)
 
 
-def _judge_chunk(chunk: list[tuple[Path, str]]) -> list[Judged]:
-    from .buildcache import judge_path
+def _judge_one(
+    path: Path, digest: str | None, settings: RegistrySettings, as_of: date
+) -> tuple[str | None, Judged]:
+    from .buildcache import judge_path, read_and_judge
 
+    if digest is None:
+        return read_and_judge(path, settings, as_of)
+    return digest, judge_path(path, digest, settings, as_of)
+
+
+def _judge_chunk(chunk: list[tuple[Path, str | None]]) -> list[tuple[str | None, Judged]]:
     assert _worker_context is not None
     settings, as_of = _worker_context
-    return [judge_path(path, digest, settings, as_of) for path, digest in chunk]
+    return [_judge_one(path, digest, settings, as_of) for path, digest in chunk]
 
 
 def judge_files(
-    items: list[tuple[Path, str]],
+    items: list[tuple[Path, str | None]],
     settings: RegistrySettings,
     as_of: date,
     workers: int | None = None,
-) -> list[Judged]:
-    """`buildcache.judge_path` for every (path, content sha256), in the order given."""
+) -> list[tuple[str | None, Judged]]:
+    """`iter_judged`, as a list."""
     return list(iter_judged(items, settings, as_of, workers))
 
 
 def iter_judged(
-    items: list[tuple[Path, str]],
+    items: list[tuple[Path, str | None]],
     settings: RegistrySettings,
     as_of: date,
     workers: int | None = None,
-) -> Iterator[Judged]:
-    """`judge_files`, yielded as the workers finish them (in order), so the caller can
-    store and drop each result instead of holding them all. Workers read the files
-    themselves: the registry's bytes never sit in this process all at once."""
-    from .buildcache import judge_path
-
+) -> Iterator[tuple[str | None, Judged]]:
+    """For every (path, content sha256 or None), in the order given: the sha256 of the
+    bytes judged and `buildcache.judge_path` of them; a None digest is read and hashed
+    by the worker (and comes back None when the file cannot be read). Results are yielded
+    as the workers finish them (in order), so the caller can store and drop each one
+    instead of holding them all. Workers read the files themselves: the registry's bytes
+    never sit in this process all at once."""
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(items) < SERIAL_BELOW:
         for path, digest in items:
-            yield judge_path(path, digest, settings, as_of)
+            yield _judge_one(path, digest, settings, as_of)
         return
     size = max(50, min(500, len(items) // (workers * 8) or 1))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
