@@ -291,22 +291,23 @@ class SiteWriter:
             todo.append(i)
             if job.path.endswith(".html"):
                 stats["pages_miss"] += 1
-        todo.sort(key=lambda i: (jobs[i].group, i))
-        made = produce_all(
-            root, [j.path for j in jobs], todo, lambda i: jobs[i].produce(), self.workers
-        )
-        result.made = sorted(jobs[i].path for i in made)
-        for i, (sha, size, stat, written) in made.items():
-            job = jobs[i]
-            self.records[job.path] = OutputRecord.made(
-                job.path, keys[i], sha, size, stat, job.cases
-            )
-            if written:
-                result.written.append(job.path)
-        if search:
-            self._index_search([j for j in jobs if j.searchable], result)
-        else:
+        # The searchable pages first: Pagefind indexes the shards they changed (in its own
+        # processes) while the listings, sitemaps and open data are made here.
+        todo.sort(key=lambda i: (not jobs[i].searchable, jobs[i].group, i))
+        split = next((n for n, i in enumerate(todo) if not jobs[i].searchable), len(todo))
+        produce = self._produce(jobs, keys, result)
+        produce(todo[:split])
+        index = self._start_search([j for j in jobs if j.searchable]) if search else None
+        try:
+            produce(todo[split:])
+            if index is not None:
+                self._finish_search(index, result)
+        finally:
+            if index is not None:
+                index.close()
+        if index is None:
             self.search_state = None
+        result.made.sort()
         expected = set(self.records) | {MANIFEST_NAME}
         stale = (set(self.previous) | scan.foreign) - expected - set(early)
         result.deleted = sorted([*early, *delete_stale(root, stale)])
@@ -331,8 +332,28 @@ class SiteWriter:
         }
         return result
 
-    def _index_search(self, searchable: list[Job], result: BuildResult) -> None:
-        """The Pagefind bundle, by shards: a shard whose pages are unchanged is kept."""
+    def _produce(
+        self, jobs: list[Job], keys: list[bytes | None], result: BuildResult
+    ) -> Callable[[list[int]], None]:
+        """Make and write the jobs at some indices, and record them."""
+        paths = [j.path for j in jobs]
+
+        def produce(todo: list[int]) -> None:
+            made = produce_all(self.root, paths, todo, lambda i: jobs[i].produce(), self.workers)
+            for i, (sha, size, stat, written) in made.items():
+                job = jobs[i]
+                self.records[job.path] = OutputRecord.made(
+                    job.path, keys[i], sha, size, stat, job.cases
+                )
+                result.made.append(job.path)
+                if written:
+                    result.written.append(job.path)
+
+        return produce
+
+    def _start_search(self, searchable: list[Job]) -> ShardedSearch:
+        """The Pagefind bundle, by shards: a shard whose pages are unchanged is kept, and
+        Pagefind starts on the others at once."""
         root = self.root
         base = str(root)
 
@@ -353,6 +374,15 @@ class SiteWriter:
         for job in searchable:
             record = self.records[job.path]
             search.add(job.path, record.sha256, job.cases, load(job.path))
+        try:
+            search.start()
+        except BaseException:
+            search.close()
+            raise
+        return search
+
+    def _finish_search(self, search: ShardedSearch, result: BuildResult) -> None:
+        root = self.root
         for file in search.finish_files():
             if file.body is None:
                 known = self.previous[file.path]

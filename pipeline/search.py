@@ -198,7 +198,8 @@ Runner = Callable[[Path, Path], None]
 
 
 class ShardedSearch:
-    """Collect the searchable pages with `add`, then `finish` for the whole bundle.
+    """Collect the searchable pages with `add`, then `finish` for the whole bundle;
+    `start` in between sets Pagefind going on the changed shards while the caller works on.
 
     `previous` is the `state` of an earlier run whose bundle is in `output_dir`: a shard
     with the same pages (path, digest, cases) is reused when every file still has the
@@ -230,10 +231,19 @@ class ShardedSearch:
         self._entries: dict[str, _Entry] = {}
         self.state: dict[str, Any] = {}
         self.stats = {"shards": 0, "reused": 0, "indexed": 0, "pagefind_runs": 0}
+        self._started = False
+        self._count = 0
+        self._shards: list[_Shard] = []
+        self._done: dict[int, list[BundleFile]] = {}
+        self._running: list[tuple[_Shard, Path, Future[None]]] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
 
     def add(
         self, path: str, digest: str, cases: tuple[str, ...], load: Callable[[], bytes]
     ) -> None:
+        if self._started:
+            raise SearchIndexFailed(f"{path}: added after the index was started")
         if not is_searchable(path):
             raise SearchIndexFailed(f"{path}: only case and company pages are indexed for search")
         if path in self._entries:
@@ -252,34 +262,54 @@ class ShardedSearch:
         assert self.output_dir is not None
         return (self.output_dir / path).read_bytes()
 
-    def finish_files(self) -> list[BundleFile]:
-        """The whole bundle; files reused on `verify`'s word come without their bytes."""
+    def start(self) -> None:
+        """Split the pages into shards and set Pagefind going on those that changed, in the
+        background: the caller may go on with other work until `finish_files`."""
+        if self._started:
+            return
+        self._started = True
         count = shard_count(len(self._entries))
         shards = [_Shard(i) for i in range(count)]
         for entry in self._entries.values():
             shards[shard_of(entry.path, count)].entries.append(entry)
-        shards = [s for s in shards if s.entries]
+        self._count = count
+        self._shards = shards = [s for s in shards if s.entries]
         self.state = {"version": STATE_VERSION, "pagefind": self.tool, "count": count, "shards": {}}
         self.stats["shards"] = len(shards)
         if not shards:
-            return []  # nothing public to search; Pagefind refuses an empty site
+            return  # nothing public to search; Pagefind refuses an empty site
         if shards[0].index != 0:  # ~e^-200 with >=200 pages per shard expected; fail closed
             raise SearchIndexFailed("search shard 0 is empty; it must carry Pagefind's runtime")
-        done: dict[int, list[BundleFile]] = {}
-        dirty: list[_Shard] = []
+        keys = {s.index: s.key(count, self.tool) for s in shards}
+        # Shards whose pages changed go to Pagefind first; the others are checked against
+        # the output (a stat per file) while it runs.
+        maybe = []
         for shard in shards:
-            reused = self._reuse(shard, count)
-            if reused is None:
-                dirty.append(shard)
+            if self._known(shard, keys[shard.index]) is None:
+                self._submit(shard)
             else:
-                done[shard.index] = reused
+                maybe.append(shard)
+        for shard in maybe:
+            reused = self._reuse(shard, keys[shard.index])
+            if reused is None:
+                self._submit(shard)
+            else:
+                self._done[shard.index] = reused
                 self.stats["reused"] += 1
-        if dirty:
-            for index, pages in self._index_all(dirty, count).items():
-                done[index] = [_made(p) for p in pages]
+
+    def finish_files(self) -> list[BundleFile]:
+        """The whole bundle; files reused on `verify`'s word come without their bytes."""
+        try:
+            self.start()
+            self._collect()
+        finally:
+            self.close()
+        shards, count = self._shards, self._count
+        if not shards:
+            return []
         bundle: list[BundleFile] = []
         for shard in shards:
-            files = done[shard.index]
+            files = self._done[shard.index]
             self.state["shards"][shard_name(shard.index, count)] = {
                 "key": shard.key(count, self.tool),
                 "files": [[f.path, f.sha256, list(f.cases)] for f in files],
@@ -290,16 +320,34 @@ class ShardedSearch:
         bundle.append(_made(Page(SHARDS_FILE, listing, ())))
         return sorted(bundle, key=lambda f: f.path)
 
+    def close(self) -> None:
+        """Stop waiting for Pagefind and remove its scratch files (idempotent)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
+
     # ---- reuse ----------------------------------------------------------------------
 
-    def _reuse(self, shard: _Shard, count: int) -> list[BundleFile] | None:
-        known = self.previous.get(shard_name(shard.index, count))
+    def _known(self, shard: _Shard, key: str) -> list[Any] | None:
+        """The files the previous run recorded for this shard, if its pages are the same."""
+        known = self.previous.get(shard_name(shard.index, self._count))
         if self.output_dir is None or not isinstance(known, Mapping):
             return None
-        if known.get("key") != shard.key(count, self.tool) or not known.get("files"):
+        if known.get("key") != key or not known.get("files"):
             return None
+        files = known["files"]
+        return files if isinstance(files, list) else None
+
+    def _reuse(self, shard: _Shard, key: str) -> list[BundleFile] | None:
+        known = self._known(shard, key)
+        if known is None:
+            return None
+        assert self.output_dir is not None
         files: list[BundleFile] = []
-        for path, digest, cases in known["files"]:
+        for path, digest, cases in known:
             if self.verify is not None:
                 if not self.verify(path, digest):
                     return None
@@ -316,32 +364,33 @@ class ShardedSearch:
 
     # ---- indexing -------------------------------------------------------------------
 
-    def _index_all(self, dirty: list[_Shard], count: int) -> dict[int, list[Page]]:
-        out: dict[int, list[Page]] = {}
-        with (
-            tempfile.TemporaryDirectory(prefix="overdue-pagefind-", dir=_scratch_root()) as tmp,
-            ThreadPoolExecutor(max_workers=self.workers) as pool,
-        ):
-            running: list[tuple[_Shard, Path, Future[None]]] = []
-            for shard in dirty:
-                # pages are loaded and written here, one shard at a time, while earlier
-                # shards are indexed by Pagefind processes in the pool
-                scratch = Path(tmp) / shard_name(shard.index, count)
-                self._write_site(shard, scratch / "site", self.minimal)
-                self.stats["pagefind_runs"] += 1
-                future = pool.submit(self.runner, scratch / "site", scratch / "out")
-                running.append((shard, scratch, future))
-            for shard, scratch, future in running:
-                try:
-                    future.result()
-                except SearchIndexFailed as failed:
-                    raise SearchIndexFailed(
-                        f"search shard {shard_name(shard.index, count)}: {failed}"
-                    ) from failed
-                out[shard.index] = self._read_bundle(shard, scratch / "out", count)
-                shutil.rmtree(scratch)
-                self.stats["indexed"] += 1
-        return out
+    def _submit(self, shard: _Shard) -> None:
+        """Write the shard's pages to a scratch site and hand it to a Pagefind process."""
+        if self._pool is None:
+            self._scratch = tempfile.TemporaryDirectory(
+                prefix="overdue-pagefind-", dir=_scratch_root()
+            )
+            self._pool = ThreadPoolExecutor(max_workers=self.workers)
+        assert self._scratch is not None
+        scratch = Path(self._scratch.name) / shard_name(shard.index, self._count)
+        self._write_site(shard, scratch / "site", self.minimal)
+        self.stats["pagefind_runs"] += 1
+        future = self._pool.submit(self.runner, scratch / "site", scratch / "out")
+        self._running.append((shard, scratch, future))
+
+    def _collect(self) -> None:
+        for shard, scratch, future in self._running:
+            try:
+                future.result()
+            except SearchIndexFailed as failed:
+                raise SearchIndexFailed(
+                    f"search shard {shard_name(shard.index, self._count)}: {failed}"
+                ) from failed
+            pages = self._read_bundle(shard, scratch / "out", self._count)
+            self._done[shard.index] = [_made(p) for p in pages]
+            shutil.rmtree(scratch)
+            self.stats["indexed"] += 1
+        self._running = []
 
     @staticmethod
     def _write_site(shard: _Shard, site: Path, minimal: bool) -> None:
