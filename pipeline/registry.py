@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .errors import CaseNotFound, Problem, RecordInvalid
 from .records import Case, load_case
@@ -37,22 +38,40 @@ class Registry:
 
 def case_files(paths: Iterable[Path]) -> list[Path]:
     """Case files under each directory, in path order (the order of `sorted(rglob)`)."""
-    found: list[Path] = []
+    return [Path(name) for name in case_file_names(paths)]
+
+
+def case_file_names(paths: Iterable[Path]) -> list[str]:
+    """`case_files` as strings, without a stat per file (a directory entry knows whether
+    it is a regular file); symbolic links to files and directories are followed."""
+    found: list[str] = []
     for path in paths:
         if not path.is_dir():
-            found.append(path)
+            found.append(str(path))
             continue
         here: list[tuple[tuple[str, ...], str]] = []
-        for folder, dirnames, filenames in os.walk(path, followlinks=True):
-            dirnames.sort()
-            parts = Path(folder).relative_to(path).parts
-            for name in filenames:
-                if os.path.splitext(name)[1] in CASE_SUFFIXES:
-                    full = os.path.join(folder, name)
-                    if os.path.isfile(full):
-                        here.append(((*parts, name), full))
-        found.extend(Path(full) for _, full in sorted(here))
+        _scan_case_dir(str(path), (), here, set())
+        found.extend(full for _, full in sorted(here))
     return found
+
+
+def _scan_case_dir(
+    folder: str, parts: tuple[str, ...], here: list[Any], seen: set[tuple[int, int]]
+) -> None:
+    try:
+        info = os.stat(folder)
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    if (info.st_dev, info.st_ino) in seen:  # a link back up the tree: already listed
+        return
+    seen.add((info.st_dev, info.st_ino))
+    for entry in entries:
+        if entry.is_dir():
+            _scan_case_dir(entry.path, (*parts, entry.name), here, seen)
+        elif os.path.splitext(entry.name)[1] in CASE_SUFFIXES and entry.is_file():
+            here.append(((*parts, entry.name), entry.path))
 
 
 def check_problems(assessment: Assessment) -> list[Problem]:
