@@ -35,13 +35,13 @@ from typing import Any
 
 from .errors import Location, Problem
 from .outputs import Stat, file_stat
-from .registry import case_files, check_problems, invalid_record_problems
+from .registry import case_file_names, check_problems, invalid_record_problems
 from .render import SiteRenderer
 from .settings import RegistrySettings
 from .site_extras import Delisting, delisting_of
 from .siteplan import CaseRef
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATABASE = "build.sqlite"
 
@@ -158,6 +158,14 @@ def _line_col(location: Location) -> tuple[int, int]:
     return (location.line, location.column)
 
 
+_TABLES = {
+    "files": "entry BLOB",  # the pickled FileEntry of every case file
+    "public": "model BLOB",  # the pickled PublicCase of each public one
+    "opendata": "json TEXT, csv TEXT",  # and its open-data fragments
+}
+"""Apart, so that reading every entry, or every fragment, reads nothing else."""
+
+
 class _Store:
     """The SQLite file. Any damage or another pipeline version: start empty."""
 
@@ -185,14 +193,13 @@ class _Store:
             row = db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
             if row is None or row[0] != version:
                 db.execute("BEGIN")
-                db.execute("DROP TABLE IF EXISTS files")
+                for table in _TABLES:
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute("DELETE FROM meta")
                 db.execute("INSERT INTO meta VALUES ('version', ?)", (version,))
                 db.execute("COMMIT")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS files (key TEXT PRIMARY KEY, entry BLOB, "
-                "public BLOB, open_json TEXT, open_csv TEXT)"
-            )
+            for table, columns in _TABLES.items():
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, {columns})")
             db.execute("SELECT count(*) FROM files").fetchone()
         except sqlite3.DatabaseError:
             db.close()
@@ -228,7 +235,7 @@ class _Store:
         return self.db
 
     def public(self, key: str) -> bytes:
-        row = self._reader().execute("SELECT public FROM files WHERE key=?", (key,)).fetchone()
+        row = self._reader().execute("SELECT model FROM public WHERE key=?", (key,)).fetchone()
         if row is None or not row[0]:
             raise LookupError(f"the build cache lost the public case of {key}")
         return bytes(row[0])
@@ -236,16 +243,26 @@ class _Store:
     def open_data(self, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
         """The open-data fragments of these files (all read in one pass)."""
         wanted = set(keys)
-        rows = self._reader().execute("SELECT key, open_json, open_csv FROM files")
+        rows = self._reader().execute("SELECT key, json, csv FROM opendata")
         found = {key: (j, c) for key, j, c in rows if key in wanted}
         if len(found) != len(wanted):
             raise LookupError("the build cache lost open-data fragments")
         return found
 
     def add(self, rows: Iterable[tuple[str, bytes, bytes, str, str]]) -> None:
+        """(key, entry, public model, open-data JSON, CSV); the last three b"" and "" when
+        the case is not public."""
+        rows = list(rows)
         db = self.db
         db.execute("BEGIN")
-        db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?)", ((r[0], r[1]) for r in rows))
+        public = [r for r in rows if r[2]]
+        db.executemany(
+            "INSERT OR REPLACE INTO public VALUES (?, ?)", ((r[0], r[2]) for r in public)
+        )
+        db.executemany(
+            "INSERT OR REPLACE INTO opendata VALUES (?, ?, ?)", ((r[0], r[3], r[4]) for r in public)
+        )
         db.execute("COMMIT")
 
     def save(self, used: set[str], meta: dict[str, Any]) -> None:
@@ -254,7 +271,8 @@ class _Store:
         db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
         db.execute("DELETE FROM used")
         db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
-        db.execute("DELETE FROM files WHERE key NOT IN (SELECT key FROM used)")
+        for table in _TABLES:
+            db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM used)")
         db.executemany(
             "INSERT OR REPLACE INTO meta VALUES (?, ?)",
             ((name, marshal.dumps(value)) for name, value in meta.items()),
@@ -302,7 +320,7 @@ class BuildCache:
 
     def _judged(
         self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
-    ) -> Iterator[tuple[Path, bool, str, bytes]]:
+    ) -> Iterator[tuple[str, bool, str, bytes]]:
         """Every case file in order: its path, whether it could be read, its key and its
         pickled entry. Files the store does not know are judged in workers; their results
         stream into the store, so memory holds one batch of them, not the registry.
@@ -315,7 +333,7 @@ class BuildCache:
         from .parallel import iter_judged
 
         context = settings_digest(settings, as_of)
-        found = case_files(paths)
+        found = case_file_names(paths)
         hashed = self._hashed_files()
         empty = self.store.empty()
         now = time.time_ns()
@@ -323,8 +341,7 @@ class BuildCache:
         digests: list[str | None] = []  # None: unread; a worker reads and hashes it
         keys: list[str | None] = []
         unreadable: set[int] = set()
-        for i, path in enumerate(found):
-            name = str(path)
+        for i, name in enumerate(found):
             stat = file_stat(name)
             stats.append(stat)
             digest = self._known_hash(name, stat, hashed)
@@ -340,7 +357,7 @@ class BuildCache:
             )
         known = {} if empty else self.store.entries(k for k in keys if k is not None)
         missing = [i for i, key in enumerate(keys) if i not in unreadable and key not in known]
-        todo = [(found[i], digests[i]) for i in missing]
+        todo = [(Path(found[i]), digests[i]) for i in missing]
         self.stats["files_hit"] += len(found) - len(missing) - len(unreadable)
         self.stats["files_miss"] += len(missing)
         self.stats["files_read"] += sum(1 for i in missing if digests[i] is None)
@@ -357,13 +374,13 @@ class BuildCache:
                 continue
             digest, (entry, public, open_json, open_csv) = next(fresh)
             if digest is None:  # gone or unreadable when the worker came to it
-                yield path, False, self._file_key(str(path), None, context), b""
+                yield path, False, self._file_key(path, None, context), b""
                 continue
             if key is None:
-                key = self._file_key(str(path), digest, context)
+                key = self._file_key(path, digest, context)
                 stat = stats[i]
                 if stat is not None:
-                    self._hashes[str(path)] = (stat, digest, now)
+                    self._hashes[path] = (stat, digest, now)
             self._used.add(key)
             # Stored as they come: the models and fragments need not stay in memory.
             batch.append((key, entry, public, open_json, open_csv))
@@ -383,11 +400,11 @@ class BuildCache:
 
         problems: list[Problem] = []
         self.delistings.clear()
-        first_seen: dict[str, tuple[Path, tuple[int, int]]] = {}
-        public: list[tuple[Path, FileEntry, str]] = []
+        first_seen: dict[str, tuple[str, tuple[int, int]]] = {}
+        public: list[tuple[str, FileEntry, str]] = []
         for path, readable, key, packed in self._judged(paths, settings, as_of):
             if not readable:  # unreadable: let the core loader word the problem
-                problems.extend(load_one(path, RegistrySettings(), date.today())[1])
+                problems.extend(load_one(Path(path), RegistrySettings(), date.today())[1])
                 continue
             entry: FileEntry = pickle.loads(packed)
             problems.extend(entry.problems)
@@ -397,7 +414,7 @@ class BuildCache:
                 other, at = first_seen[entry.case_id]
                 problems.append(
                     Problem(
-                        Location(path, *entry.case_at),
+                        Location(Path(path), *entry.case_at),
                         f"case id {entry.case_id} is already used by {other}:{at[0]}",
                     )
                 )
@@ -417,9 +434,9 @@ class BuildCache:
     def _ref(self, entry: FileEntry, key: str) -> CaseRef:
         return CaseRef(None, entry.digest, fields=entry.ref_fields, source=(self.store, key))
 
-    def _slugged(self, public: list[tuple[Path, FileEntry, str]]) -> list[Problem]:
+    def _slugged(self, public: list[tuple[str, FileEntry, str]]) -> list[Problem]:
         """`build.assign_company_slugs` on slim entries: the same collision problems."""
-        by_slug: dict[str, tuple[str | None, Path, tuple[int, int]]] = {}
+        by_slug: dict[str, tuple[str | None, str, tuple[int, int]]] = {}
         problems: list[Problem] = []
         for path, entry, _ in public:
             assert entry.slug is not None and entry.ref_fields is not None
@@ -428,7 +445,7 @@ class BuildCache:
                 name = entry.ref_fields[3]
                 problems.append(
                     Problem(
-                        Location(path, *entry.name_at),
+                        Location(Path(path), *entry.name_at),
                         f"debtor {name!r} gets the company URL "
                         f"/companies/{entry.slug}/, which {known[1]}:{known[2][0]} already "
                         "uses for another company; set debtor.slug in one of them",
