@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from markupsafe import Markup
 
@@ -44,6 +44,8 @@ from .site_extras import (
     search_page_body,
 )
 from .sitemaps import SitemapEntry, index_body, plan_sitemaps, robots_txt, sitemap_body
+
+T = TypeVar("T")
 
 
 class ListingRow(NamedTuple):
@@ -263,6 +265,7 @@ def plan_site(
         *(Job(c.path, c.cases, ("sitemap", site_url, timezone, c.entries),
               partial(sitemap_body, c, site_url, timezone)) for c in children),
     ]  # fmt: skip
+    fragments = _once(partial(open_data, by_id))  # both exports, one read of the cache
     newest_listed = sorted(refs, key=lambda r: (r.listed_on, r.case_id), reverse=True)[:50]
     today = settings.today()
     feed = Job(
@@ -284,16 +287,28 @@ def plan_site(
             "data/registry.json",
             ids,
             ("json", *by_id),
-            lambda: opendata.join_json([j for j, _ in open_data(by_id)]),
+            lambda: opendata.join_json([j for j, _ in fragments()]),
         ),
         Job(
             "data/registry.csv",
             ids,
             ("csv", *by_id),
-            lambda: opendata.join_csv([c for _, c in open_data(by_id)]),
+            lambda: opendata.join_csv([c for _, c in fragments()]),
         ),
     ]
     return extra(out) if extra is not None else out
+
+
+def _once(make: Callable[[], T]) -> Callable[[], T]:
+    """`make()` the first time it is asked for, the same value after that."""
+    made: list[T] = []
+
+    def value() -> T:
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return value
 
 
 def _constant(body: bytes) -> bytes:
