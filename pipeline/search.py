@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -90,19 +91,36 @@ def _url(path: str) -> str:
 
 
 def _fragment_url(body: bytes) -> str | None:
-    """Fragments are gzipped `pagefind_dcd` + JSON with the page URL."""
+    """Fragments are gzipped `pagefind_dcd` + JSON with the page URL. Pagefind writes the
+    URL first, so only the head of the fragment is inflated; any other shape is read
+    whole."""
+    prefix = b'pagefind_dcd{"url":'  # as Pagefind writes it: no space before the value
+    try:
+        head = zlib.decompressobj(wbits=31).decompress(body, _FRAGMENT_HEAD)
+    except zlib.error:
+        return None
+    if head.startswith(prefix):
+        try:
+            url, _ = _JSON.raw_decode(head[len(prefix) :].decode("utf-8").lstrip())
+        except (ValueError, UnicodeDecodeError):
+            url = None  # the URL runs past the head: read the whole fragment
+        if isinstance(url, str):
+            return url
     try:
         raw = gzip.decompress(body)
-    except OSError:
+    except (OSError, EOFError):
         return None
-    prefix = b"pagefind_dcd"
-    if raw.startswith(prefix):
-        raw = raw[len(prefix) :]
+    if raw.startswith(b"pagefind_dcd"):
+        raw = raw[len(b"pagefind_dcd") :]
     try:
-        url = json.loads(raw).get("url")
+        whole = json.loads(raw).get("url")
     except (ValueError, AttributeError):
         return None
-    return url if isinstance(url, str) else None
+    return whole if isinstance(whole, str) else None
+
+
+_FRAGMENT_HEAD = 4096
+_JSON = json.JSONDecoder()
 
 
 _BODY_START = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*\sdata-pagefind-body[\s>=/]")
@@ -407,11 +425,11 @@ class ShardedSearch:
         prefix = shard_dir(shard.index, count)
         cases_by_url = {_url(e.path): e.cases for e in shard.entries}
         pages: list[Page] = []
-        for file in sorted(p for p in out.rglob("*") if p.is_file()):
-            rel = file.relative_to(out).as_posix()
+        for rel in _files_under(str(out)):
             if shard.index != 0 and not _INDEX_PARTS.match(rel):
                 continue  # the runtime is served once, from shard 0
-            body = file.read_bytes()
+            with open(f"{out}/{rel}", "rb") as handle:
+                body = handle.read()
             cases: tuple[str, ...] = ()
             if rel.startswith("fragment/"):
                 url = _fragment_url(body)
@@ -420,6 +438,16 @@ class ShardedSearch:
                 cases = cases_by_url[url]
             pages.append(Page(prefix + rel, body, cases))
         return pages
+
+
+def _files_under(root: str) -> list[str]:
+    """Every file under root, as relative POSIX paths in path order (that of sorted Paths)."""
+    found: list[str] = []
+    for folder, _, names in os.walk(root):
+        rel = os.path.relpath(folder, root)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        found.extend(prefix + name for name in names)
+    return sorted(found, key=lambda path: path.split("/"))
 
 
 def _loader(body: bytes) -> Callable[[], bytes]:
