@@ -273,7 +273,10 @@ class SiteWriter:
             root,
             {f for f in scan.foreign - seen if f in needed or os.path.islink(f"{base}/{f}")},
         )
-        keys = [self._key(job) for job in jobs]
+        # A build that remembers nothing (--no-cache) has no use for the keys.
+        keys: list[bytes | None] = (
+            [self._key(job) for job in jobs] if self.cache.remembers else [None] * len(jobs)
+        )
         todo: list[int] = []
         stats = self.cache.stats
         for i, (job, key) in enumerate(zip(jobs, keys, strict=True)):
@@ -291,10 +294,14 @@ class SiteWriter:
             todo.append(i)
             if job.path.endswith(".html"):
                 stats["pages_miss"] += 1
-        # The searchable pages first: Pagefind indexes the shards they changed (in its own
-        # processes) while the listings, sitemaps and open data are made here.
-        todo.sort(key=lambda i: (not jobs[i].searchable, jobs[i].group, i))
-        split = next((n for n, i in enumerate(todo) if not jobs[i].searchable), len(todo))
+        # With search, the searchable pages first: Pagefind indexes the shards they changed
+        # (in its own processes) while the listings, sitemaps and open data are made here.
+        todo.sort(key=lambda i: (search and not jobs[i].searchable, jobs[i].group, i))
+        split = (
+            next((n for n, i in enumerate(todo) if not jobs[i].searchable), len(todo))
+            if search
+            else len(todo)
+        )
         produce = self._produce(jobs, keys, result)
         produce(todo[:split])
         index = self._start_search([j for j in jobs if j.searchable]) if search else None

@@ -305,8 +305,13 @@ class BuildCache:
         self._used: set[str] = set()
         self._hashes: dict[str, tuple[Any, str, int]] = {}
 
+    @property
+    def remembers(self) -> bool:
+        """Whether what this build records is kept for the next one."""
+        return self._scratch is None
+
     def meta(self, name: str) -> Any:
-        return self.store.meta(name) if self._scratch is None else None
+        return self.store.meta(name) if self.remembers else None
 
     def save(self, **meta: Any) -> None:
         if self._scratch is None:
