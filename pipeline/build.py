@@ -23,6 +23,7 @@ from typing import Any
 from .errors import BuildRefused, Problem
 from .outputs import (
     OutputRecord,
+    as_bytes,
     check_relative,
     delete_stale,
     dir_stat,
@@ -156,7 +157,7 @@ def render_site(
     cases = public_cases(registry, project_case)
     refs = [make_ref(c, settings.site_url) for c in cases]
     _, jobs = plan(refs, settings, theme_dir, delistings(registry, settings))
-    pages = [Page(j.path, j.produce(), j.cases) for j in jobs]
+    pages = [Page(j.path, as_bytes(j.produce()), j.cases) for j in jobs]
     return [
         *pages,
         *search_index_pages(p for p, j in zip(pages, jobs, strict=False) if j.searchable),

@@ -241,10 +241,18 @@ class _Store:
         return bytes(row[0])
 
     def open_data(self, keys: Iterable[str]) -> dict[str, tuple[str, str]]:
-        """The open-data fragments of these files (all read in one pass)."""
-        wanted = set(keys)
-        rows = self._reader().execute("SELECT key, json, csv FROM opendata")
-        found = {key: (j, c) for key, j, c in rows if key in wanted}
+        """The open-data fragments of these files (looked up by key, 2,000 at a time:
+        SQLite takes at most 32,766 parameters)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, tuple[str, str]] = {}
+        reader = self._reader()
+        for start in range(0, len(wanted), 2000):
+            batch = wanted[start : start + 2000]
+            marks = ",".join("?" * len(batch))
+            rows = reader.execute(
+                f"SELECT key, json, csv FROM opendata WHERE key IN ({marks})", batch
+            )
+            found.update((key, (j, c)) for key, j, c in rows)
         if len(found) != len(wanted):
             raise LookupError("the build cache lost open-data fragments")
         return found

@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 
 from .public import PublicCase
 
@@ -76,11 +77,38 @@ def json_fragment(case: PublicCase, site_url: str) -> str:
     return "  {\n" + lines + "\n  }"
 
 
-def join_json(fragments: Sequence[str]) -> bytes:
+def join_json(fragments: Iterable[str]) -> bytes:
     """registry.json from fragments in case-id order; what `json.dumps(indent=1)` writes."""
-    if not fragments:
-        return (_JSON_HEAD + "]\n}\n").encode("utf-8")
-    return (_JSON_HEAD + "\n" + ",\n".join(fragments) + "\n ]\n}\n").encode("utf-8")
+    return b"".join(json_chunks(fragments))
+
+
+def json_chunks(fragments: Iterable[str]) -> Iterator[bytes]:
+    """`join_json`, a piece at a time: a registry of any size in bounded memory."""
+    it = iter(fragments)
+    first = next(it, None)
+    if first is None:
+        yield (_JSON_HEAD + "]\n}\n").encode("utf-8")
+        return
+    yield from _encoded(
+        chain((_JSON_HEAD + "\n" + first,), (",\n" + f for f in it), ("\n ]\n}\n",))
+    )
+
+
+CHUNK_CHARS = 1 << 20
+
+
+def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+    """UTF-8 of the pieces joined, in chunks of about CHUNK_CHARS characters."""
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            yield "".join(batch).encode("utf-8")
+            batch, size = [], 0
+    if batch:
+        yield "".join(batch).encode("utf-8")
 
 
 def csv_fragment(case: PublicCase, site_url: str) -> str:
@@ -95,8 +123,13 @@ def csv_fragment(case: PublicCase, site_url: str) -> str:
 _CSV_HEAD = ",".join(n for n, _, _ in COLUMNS) + "\r\n"
 
 
-def join_csv(fragments: Sequence[str]) -> bytes:
-    return (_CSV_HEAD + "".join(fragments)).encode("utf-8")
+def join_csv(fragments: Iterable[str]) -> bytes:
+    return b"".join(csv_chunks(fragments))
+
+
+def csv_chunks(fragments: Iterable[str]) -> Iterator[bytes]:
+    """registry.csv from fragments in case-id order, a piece at a time."""
+    return _encoded(chain((_CSV_HEAD,), fragments))
 
 
 def registry_json(cases: list[PublicCase], site_url: str) -> bytes:

@@ -15,7 +15,7 @@ import json
 import os
 import posixpath
 import stat as stat_module
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -85,12 +85,24 @@ def check_relative(path: str) -> str:
     return path
 
 
-def write_if_changed(root: str, path: str, body: bytes) -> tuple[str, int, Stat, bool]:
+Body = bytes | Iterator[bytes]
+"""What a job makes: its bytes, or (for a file too big to hold, like the open-data
+exports of a large registry) its bytes a chunk at a time."""
+
+
+def as_bytes(body: Body) -> bytes:
+    return body if isinstance(body, bytes) else b"".join(body)
+
+
+def write_if_changed(root: str, path: str, body: Body) -> tuple[str, int, Stat, bool]:
     """Write `body` at root/path unless the file already holds exactly it.
 
     Returns (sha256, size, stat, written). A symlink is never written through: it is
-    replaced by a file.
+    replaced by a file. Chunks are streamed to a temporary file, which replaces the file
+    only when its bytes differ.
     """
+    if not isinstance(body, bytes):
+        return _stream_if_changed(root, path, body)
     target = os.path.join(root, path)
     current = file_stat(target)
     written = False
@@ -110,6 +122,46 @@ def write_if_changed(root: str, path: str, body: bytes) -> tuple[str, int, Stat,
         written = True
     assert current is not None
     return hashlib.sha256(body).hexdigest(), len(body), current, written
+
+
+def _stream_if_changed(
+    root: str, path: str, chunks: Iterator[bytes]
+) -> tuple[str, int, Stat, bool]:
+    target = os.path.join(root, path)
+    folder = os.path.dirname(target)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.tmp")
+    hasher, size = hashlib.sha256(), 0
+    try:
+        with open(tmp, "wb") as handle:
+            for chunk in chunks:
+                hasher.update(chunk)
+                size += len(chunk)
+                handle.write(chunk)
+        sha = hasher.hexdigest()
+        current = file_stat(target)
+        if current is not None and current[0] == size and _file_sha256(target) == sha:
+            os.unlink(tmp)
+            return sha, size, current, False
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
+    stat = file_stat(target)
+    assert stat is not None
+    return sha, size, stat, True
+
+
+def _file_sha256(path: str) -> str | None:
+    hasher = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                hasher.update(block)
+    except OSError:
+        return None
+    return hasher.hexdigest()
 
 
 def _read(path: str) -> bytes | None:
@@ -217,7 +269,7 @@ def remove_empty_dirs(root: Path, dirs: Iterable[str]) -> None:
                 continue
 
 
-Produce = Callable[[int], bytes]
+Produce = Callable[[int], Body]
 
 
 def produce_all(

@@ -15,19 +15,20 @@ import hashlib
 import io
 import pickle
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
 from . import opendata, seo
 from .feeds import listings_feed
 from .markup import truncate
+from .outputs import Body
 from .public import PublicCase, format_money, jurisdiction_path
 from .render import (
     Company,
@@ -44,8 +45,6 @@ from .site_extras import (
     search_page_body,
 )
 from .sitemaps import SitemapEntry, index_body, plan_sitemaps, robots_txt, sitemap_body
-
-T = TypeVar("T")
 
 
 class ListingRow(NamedTuple):
@@ -169,6 +168,17 @@ def open_data(refs: Sequence[CaseRef]) -> list[tuple[str, str]]:
     return [r._open if r._open is not None else found[r._source[1]] for r in refs]  # type: ignore[index]
 
 
+OPEN_DATA_BATCH = 2000
+
+
+def iter_open_data(refs: Sequence[CaseRef], column: int) -> Iterator[str]:
+    """One open-data fragment (0: JSON, 1: CSV) of each case in order, fetched from the
+    build cache a batch at a time: the whole registry's fragments never sit in memory."""
+    for start in range(0, len(refs), OPEN_DATA_BATCH):
+        for pair in open_data(refs[start : start + OPEN_DATA_BATCH]):
+            yield pair[column]
+
+
 def _case_token(digest: bytes) -> bytes:
     return digest
 
@@ -217,7 +227,7 @@ class Job:
     inputs: tuple[Any, ...]
     """Everything the bytes depend on besides the templates, the code and the renderer's
     globals. CaseRefs stand for their fingerprint."""
-    produce: Callable[[], bytes]
+    produce: Callable[[], Body]
     searchable: bool = False
     group: str = ""
     """Jobs of one group show the same cases (a company's case pages and its page): made
@@ -265,7 +275,6 @@ def plan_site(
         *(Job(c.path, c.cases, ("sitemap", site_url, timezone, c.entries),
               partial(sitemap_body, c, site_url, timezone)) for c in children),
     ]  # fmt: skip
-    fragments = _once(partial(open_data, by_id))  # both exports, one read of the cache
     newest_listed = sorted(refs, key=lambda r: (r.listed_on, r.case_id), reverse=True)[:50]
     today = settings.today()
     feed = Job(
@@ -287,28 +296,16 @@ def plan_site(
             "data/registry.json",
             ids,
             ("json", *by_id),
-            lambda: opendata.join_json([j for j, _ in fragments()]),
+            lambda: opendata.json_chunks(iter_open_data(by_id, 0)),
         ),
         Job(
             "data/registry.csv",
             ids,
             ("csv", *by_id),
-            lambda: opendata.join_csv([c for _, c in fragments()]),
+            lambda: opendata.csv_chunks(iter_open_data(by_id, 1)),
         ),
     ]
     return extra(out) if extra is not None else out
-
-
-def _once(make: Callable[[], T]) -> Callable[[], T]:
-    """`make()` the first time it is asked for, the same value after that."""
-    made: list[T] = []
-
-    def value() -> T:
-        if not made:
-            made.append(make())
-        return made[0]
-
-    return value
 
 
 def _constant(body: bytes) -> bytes:

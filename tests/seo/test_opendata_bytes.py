@@ -52,3 +52,23 @@ def test_joined_documents_equal_the_standard_writers(rows: list[tuple[str, str]]
     for row in records:
         writer.writerow({k: ("'" + v if v[:1] in "=+-@\t\r" and v else v) for k, v in row.items()})
     assert opendata.registry_csv(cases, site) == buffer.getvalue().encode()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(TEXT, TEXT), max_size=5), st.integers(min_value=1, max_value=300))
+def test_documents_in_chunks_are_the_same_bytes(rows: list[tuple[str, str]], chunk: int) -> None:
+    """The exports stream in chunks (a large registry's never sit in memory whole)."""
+    from unittest import mock
+
+    cases = [_case(f"TST-2026-{i:03d}", n, s) for i, (n, s) in enumerate(rows)]
+    site = "https://overdue.example"
+    ordered = sorted(cases, key=lambda c: c.case_id)
+    json_parts = [opendata.json_fragment(c, site) for c in ordered]
+    csv_parts = [opendata.csv_fragment(c, site) for c in ordered]
+    with mock.patch.object(opendata, "CHUNK_CHARS", chunk):
+        json_chunks = list(opendata.json_chunks(iter(json_parts)))
+        csv_chunks = list(opendata.csv_chunks(iter(csv_parts)))
+    assert b"".join(json_chunks) == opendata.registry_json(cases, site)
+    assert b"".join(csv_chunks) == opendata.registry_csv(cases, site)
+    if len(json_parts) > 1 and chunk == 1:
+        assert len(json_chunks) > 1  # really in pieces
