@@ -346,6 +346,7 @@ class BuildCache:
         from .parallel import iter_judged
 
         context = settings_digest(settings, as_of)
+        remember = self.remembers  # a build that keeps nothing need not note what it used
         found = case_file_names(paths)
         hashed = self._hashed_files()
         empty = self.store.empty()
@@ -381,7 +382,8 @@ class BuildCache:
             key = keys[i]
             if i not in missing_set:
                 assert key is not None
-                self._used.add(key)
+                if remember:
+                    self._used.add(key)
                 packed = known.pop(key, None)
                 yield path, packed is not None, key, packed or b""
                 continue
@@ -392,9 +394,10 @@ class BuildCache:
             if key is None:
                 key = self._file_key(path, digest, context)
                 stat = stats[i]
-                if stat is not None:
+                if stat is not None and remember:
                     self._hashes[path] = (stat, digest, now)
-            self._used.add(key)
+            if remember:
+                self._used.add(key)
             # Stored as they come: the models and fragments need not stay in memory.
             batch.append((key, entry, public, open_json, open_csv))
             if len(batch) >= 500:
@@ -510,7 +513,7 @@ class BuildCache:
             return None
         digest = hashlib.sha256(raw).hexdigest()
         self.stats["files_read"] += 1
-        if stat is not None:
+        if stat is not None and self.remembers:
             self._hashes[name] = (stat, digest, now)
         return digest
 

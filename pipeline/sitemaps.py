@@ -20,7 +20,7 @@ MAX_URLS = 50_000
 MAX_BYTES = 50 * 1024 * 1024
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SitemapEntry:
     path: str
     """Site-relative URL path, starting with `/`."""

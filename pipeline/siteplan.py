@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -105,6 +106,11 @@ class CaseRef:
             self.country_name, self.region, self.region_name, self.currency, self.balance,
             self.first_due, self.listed_on, self.last_public_change,
         ) = values  # fmt: skip
+        # Place names and currencies recur across thousands of cases: one string each.
+        self.country, self.country_name = sys.intern(self.country), sys.intern(self.country_name)
+        self.currency = sys.intern(self.currency)
+        if self.region is not None and self.region_name is not None:
+            self.region, self.region_name = sys.intern(self.region), sys.intern(self.region_name)
 
     @property
     def model(self) -> PublicCase:
@@ -218,7 +224,7 @@ def make_ref(case: PublicCase, site_url: str) -> CaseRef:
     return CaseRef(case, case_digest(case), fragments)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Job:
     """One output file, not yet made."""
 
@@ -351,7 +357,7 @@ def sitemap_entries(
     return entries
 
 
-@dataclass
+@dataclass(slots=True)
 class _Company:
     slug: str
     name: str
