@@ -90,7 +90,17 @@ def run(name: str, argv: list[str], cwd: Path, note: str = "") -> Step:
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed ({proc.returncode}):\n{output[-3000:]}")
     last = (output.strip().splitlines() or [""])[-1]
-    return Step(name, seconds, peak / 1024, note or last[:70])
+    return Step(name, seconds, peak / 1024, note or short(last))
+
+
+NOTE_CHARS = 90
+
+
+def short(text: str) -> str:
+    """A note cut at a word boundary: every row of the table ends about as far right."""
+    if len(text) <= NOTE_CHARS:
+        return text
+    return text[:NOTE_CHARS].rsplit(" ", 1)[0] + " ..."
 
 
 def write_conf(root: Path) -> Path:
@@ -177,7 +187,7 @@ def median_step(name: str, runs: list[Step]) -> Step:
     middle = ordered[len(ordered) // 2]
     spread = ", ".join(f"{s.seconds:.2f}" for s in runs)
     return Step(
-        name, middle.seconds, max(s.peak_mb for s in runs), f"runs {spread} s; {middle.note}"
+        name, middle.seconds, max(s.peak_mb for s in runs), short(f"runs {spread} s; {middle.note}")
     )
 
 
@@ -254,15 +264,16 @@ def count_case_pages(output: Path) -> int:
 
 
 def table(count: int, steps: list[Step]) -> str:
+    width = max(len(step.name) for step in steps) + 2
     lines = [
-        f"\n== N = {count:,} cases ==",
-        f"{'step':<44}{'seconds':>9}{'cases/s':>10}{'peak MB':>9}  note",
+        f"\n== N = {count:,} cases (cases/s: N over the seconds) ==",
+        f"{'step':<{width}}{'seconds':>9}{'cases/s':>10}{'peak MB':>9}  note",
     ]
     for step in steps:
         rate = f"{count / step.seconds:,.0f}" if step.seconds > 0.0005 else ""
         seconds = f"{step.seconds:.2f}" if step.seconds else ""
         peak = f"{step.peak_mb:.0f}" if step.peak_mb else ""
-        lines.append(f"{step.name:<44}{seconds:>9}{rate:>10}{peak:>9}  {step.note}")
+        lines.append(f"{step.name:<{width}}{seconds:>9}{rate:>10}{peak:>9}  {step.note}")
     return "\n".join(lines)
 
 

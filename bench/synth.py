@@ -1,7 +1,8 @@
 """Synthetic registries for benchmarks: N valid case files written as YAML text, fast.
 
-Most cases are public; about one in five is not (paid, disputed, on hold, still in
-dunning), so the gate and the takedown paths run as they do on a real registry. Each
+Two cases in three are public; the third is not (paid, disputed, on hold, still in
+dunning), so the gate and the takedown paths run as they do on a real registry: N cases
+give about 2N/3 case pages. Each
 summary is about 280 words, the size the Pelican and Hugo comparisons use.
 """
 

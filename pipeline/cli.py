@@ -227,7 +227,7 @@ def schema() -> None:
 )  # fmt: skip
 @click.option(
     "--workers", type=click.IntRange(min=1), default=None,
-    help="Worker processes for loading case files (default: one per core).",
+    help="Worker processes for judging case files and making the pages (default: one per core).",
 )  # fmt: skip
 @conf_option
 @as_of_option
