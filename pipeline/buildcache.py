@@ -88,6 +88,27 @@ class FileEntry:
     ref_fields: tuple[Any, ...] | None = None  # siteplan.ref_fields, when public
 
 
+@dataclass
+class RegistryCheck:
+    """`overdue check` of a registry: nothing may be published while there are problems."""
+
+    problems: list[Problem]
+    cases: int  # valid case files, each case id counted once
+    public: list[str]  # the public case ids in file order (none when there are problems)
+
+
+def check_registry_files(
+    paths: Iterable[Path], settings: RegistrySettings, as_of: date, workers: int | None = None
+) -> RegistryCheck:
+    """Every case file judged in worker processes, as the build judges it, without keeping
+    the records: a registry of 100,000 cases is checked in the memory of a few batches."""
+    cache = BuildCache(None, workers)
+    try:
+        return cache.check(paths, settings, as_of)
+    finally:
+        cache.close()
+
+
 Judged = tuple[bytes, bytes, str, str]
 """A pickled FileEntry, the pickled PublicCase and its open-data fragments (JSON, CSV);
 b"" and "" when the case is not public."""
@@ -332,11 +353,12 @@ class BuildCache:
             self._scratch.cleanup()
 
     def _judged(
-        self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
+        self, paths: Iterable[Path], settings: RegistrySettings, as_of: date, keep: bool = True
     ) -> Iterator[tuple[str, bool, str, bytes]]:
         """Every case file in order: its path, whether it could be read, its key and its
         pickled entry. Files the store does not know are judged in workers; their results
-        stream into the store, so memory holds one batch of them, not the registry.
+        stream into the store (unless `keep` is false), so memory holds one batch of them,
+        not the registry.
 
         A file whose hash this process does not know from its stat is read and hashed
         here only when the store could hold it by that hash; into an empty store (a first
@@ -399,7 +421,8 @@ class BuildCache:
             if remember:
                 self._used.add(key)
             # Stored as they come: the models and fragments need not stay in memory.
-            batch.append((key, entry, public, open_json, open_csv))
+            if keep:
+                batch.append((key, entry, public, open_json, open_csv))
             if len(batch) >= 500:
                 self.store.add(batch)
                 batch = []
@@ -412,13 +435,32 @@ class BuildCache:
     ) -> tuple[list[Problem], list[CaseRef]]:
         """Every problem, exactly as `load_registry` + `build.public_cases` word them, or
         the public cases in file order. No Case is unpickled, and no PublicCase either."""
+        problems, _, public = self._scan(paths, settings, as_of)
+        if problems:
+            return problems, []
+        return [], [self._ref(entry, key) for _, entry, key in public]
+
+    def check(
+        self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
+    ) -> RegistryCheck:
+        """What `overdue check` reports: the problems `load_public` finds, the number of
+        valid cases and the public case ids. The judged models are not kept."""
+        problems, cases, public = self._scan(paths, settings, as_of, keep=False)
+        ids = [] if problems else [str(entry.case_id) for _, entry, _ in public]
+        return RegistryCheck(problems, cases, ids)
+
+    def _scan(
+        self, paths: Iterable[Path], settings: RegistrySettings, as_of: date, keep: bool = True
+    ) -> tuple[list[Problem], int, list[tuple[str, FileEntry, str]]]:
+        """Problems (the slug collisions when there is no other), the count of valid cases
+        and the public entries in file order."""
         from .registry import load_one
 
         problems: list[Problem] = []
         self.delistings.clear()
         first_seen: dict[str, tuple[str, tuple[int, int]]] = {}
         public: list[tuple[str, FileEntry, str]] = []
-        for path, readable, key, packed in self._judged(paths, settings, as_of):
+        for path, readable, key, packed in self._judged(paths, settings, as_of, keep):
             if not readable:  # unreadable: let the core loader word the problem
                 problems.extend(load_one(Path(path), RegistrySettings(), date.today())[1])
                 continue
@@ -440,12 +482,7 @@ class BuildCache:
                 self.delistings.append(entry.delisting)
             if entry.ref_fields is not None:
                 public.append((path, entry, key))
-        if problems:
-            return problems, []
-        problems = self._slugged(public)
-        if problems:
-            return problems, []
-        return [], [self._ref(entry, key) for _, entry, key in public]
+        return problems or self._slugged(public), len(first_seen), public
 
     def _ref(self, entry: FileEntry, key: str) -> CaseRef:
         return CaseRef(None, entry.digest, fields=entry.ref_fields, source=(self.store, key))

@@ -16,7 +16,7 @@ import click
 from .errors import OverdueError, Problem, RecordInvalid
 from .fieldtypes import currency_exponent
 from .records import record_json_schema
-from .registry import load_registry, load_single
+from .registry import load_single
 from .rules import Assessment
 from .settings import RegistrySettings, load_settings
 
@@ -130,17 +130,18 @@ def main() -> None:
 @handle_errors
 def check(paths: tuple[Path, ...], fmt: str, conf: Path, as_of: date | None) -> None:
     """Validate case files (default: every file in content/debts/). Exit 1 on any problem."""
+    from .buildcache import check_registry_files
+
     settings = settings_for(conf)
-    registry = load_registry(paths or (settings.content_dir,), settings, as_of or settings.today())
-    for problem in registry.problems:
+    found = check_registry_files(
+        paths or (settings.content_dir,), settings, as_of or settings.today()
+    )
+    for problem in found.problems:
         click.echo(format_problem(problem, fmt))
-    count = len(registry.assessments)
-    if registry.problems:
-        click.echo(
-            f"{len(registry.problems)} problem(s) found; nothing may be published.", err=True
-        )
+    if found.problems:
+        click.echo(f"{len(found.problems)} problem(s) found; nothing may be published.", err=True)
         sys.exit(1)
-    click.echo(f"{count} case(s) valid, {len(registry.public)} public.", err=True)
+    click.echo(f"{found.cases} case(s) valid, {len(found.public)} public.", err=True)
 
 
 def money_text(amount: Decimal, currency: str) -> str:

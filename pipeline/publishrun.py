@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .bucket import Bucket, Progress, PublishResult, make_clients, no_progress
+from .buildcache import check_registry_files
 from .contenttypes import check_known
 from .publish import (
     LocalFile,
@@ -24,7 +25,6 @@ from .publish import (
     stale_cases,
 )
 from .publishconfig import PublishSettings
-from .registry import load_registry
 from .settings import RegistrySettings
 
 
@@ -36,14 +36,14 @@ class PublishOutcome:
 
 def check_registry(settings: RegistrySettings, as_of: date | None = None) -> set[str]:
     """Run `overdue check`; return the public case ids. Raises PublishRefused on any problem."""
-    registry = load_registry([settings.content_dir], settings, as_of or settings.today())
-    if registry.problems:
-        first = registry.problems[0]
+    found = check_registry_files([settings.content_dir], settings, as_of or settings.today())
+    if found.problems:
+        first = found.problems[0]
         raise PublishRefused(
-            f"`overdue check` fails with {len(registry.problems)} problem(s), first "
+            f"`overdue check` fails with {len(found.problems)} problem(s), first "
             f"{first.location}: {first.message}; nothing was published"
         )
-    return {a.case.case for a in registry.public}
+    return set(found.public)
 
 
 @dataclass

@@ -170,3 +170,19 @@ def test_a_schema_error_never_hides_a_blocked_party(project: Path, country: str)
     assert code == 1
     assert ":7:12: jurisdiction: debtor" in out and "never listed" in out
     assert 'quote this value: "0123"' in out
+
+
+def test_check_refuses_two_companies_on_one_company_url(project: Path) -> None:
+    """The build stops on a company-URL collision; `check` (which `make html` runs first)
+    must say so too, naming both files, instead of passing the registry."""
+    debts = project / "content" / "debts"
+    source = next(p for p in sorted(debts.glob("*.yaml")) if "kind: listed" in p.read_text())
+    text = source.read_text()
+    case_id = load_case(source)[0].case
+    name = load_case(source)[0].debtor.name
+    twin = text.replace(case_id, f"{case_id}9", 1).replace(name, f"{name}.", 1)
+    assert twin != text
+    (debts / f"{case_id}9.yaml").write_text(twin)
+    code, out, err = run("check", "--date", "2026-12-03")
+    assert code == 1, out + err
+    assert "gets the company URL" in out and source.name in out and f"{case_id}9.yaml" in out

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline import parallel
 from pipeline.build import public_cases
-from pipeline.buildcache import BuildCache
+from pipeline.buildcache import BuildCache, check_registry_files
 from pipeline.errors import Problem
 from pipeline.registry import load_registry
 from pipeline.settings import RegistrySettings
@@ -163,3 +163,38 @@ def test_an_unreadable_path_is_worded_by_the_core_loader(
     assert [(p.location.path, p.message) for p in problems] == [
         (missing, "cannot read the file: No such file or directory")
     ]
+
+
+def test_pooled_check_equals_load_registry(
+    mixed_registry: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`overdue check` judges in workers and keeps no records: the same problems, in the
+    same order, and the same count of valid cases as the serial `load_registry`."""
+    settings = settings_for(mixed_registry)
+    reference = load_registry([mixed_registry], settings, AS_OF)
+    monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
+    found = check_registry_files([mixed_registry], settings, AS_OF, workers=2)
+    assert found.problems == reference.problems and found.problems
+    assert found.cases == len(reference.assessments)
+    assert found.public == []  # nothing is public while there are problems
+
+
+def test_pooled_check_of_a_valid_registry_lists_the_public_cases(
+    registry_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for index in range(1, 30):
+        data = sample_case(index)
+        if index % 4 == 0:
+            data["events"].append({"date": "2026-11-01", "kind": "payment", "amount": "1.00"})  # type: ignore[attr-defined]
+        if index % 6 == 0:
+            data["events"].append(  # type: ignore[attr-defined]
+                {"date": "2026-11-02", "kind": "dispute", "reason": "Goods not delivered"}
+            )
+        write_case(registry_dir, data)
+    settings = settings_for(registry_dir)
+    reference = load_registry([registry_dir], settings, AS_OF)
+    monkeypatch.setattr(parallel, "SERIAL_BELOW", 0)
+    found = check_registry_files([registry_dir], settings, AS_OF, workers=2)
+    assert not found.problems and found.cases == 29
+    assert found.public == [a.case.case for a in reference.public]
+    assert 0 < len(found.public) < 29
