@@ -1,12 +1,13 @@
 """`make bench`: how fast Overdue checks, builds, rebuilds and indexes N synthetic cases.
 
 Every step runs as its own subprocess; its wall time and the peak memory of its whole
-process tree (sampled every 50 ms from /proc, workers and Pagefind included) are
-reported. Memory is the proportional set size (PSS): pages that forked workers share with
-their parent are split between them rather than counted once per process, which is what
-RSS summed over a tree would do. Our full build and stock Pelican 4.12 (the same N as
-plain Markdown articles, default theme) are run paired, A B A B, and the medians are
-compared; Hugo too when `hugo` is on PATH.
+process tree (workers and Pagefind included) are reported. Memory is sampled from /proc
+at most every 50 ms, by a thread that takes at most 5% of one core. It is the
+proportional set size (PSS): pages that forked workers share with their parent are split
+between them rather than counted once per process, which is what RSS summed over a tree
+would do. Our full build and stock Pelican 4.12 (the same N as plain Markdown articles,
+default theme) are run paired, A B A B, and the medians are compared; Hugo too when
+`hugo` is on PATH.
 
 The site build (every page, listing, sitemap, feed, JSON-LD block and the open data) is
 timed with and without the search index, and the search index on its own: issue 8 sets
@@ -27,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,19 +80,37 @@ def tree_pss_kb(root: int) -> int:
     return total
 
 
+MONITOR_SHARE = 0.05
+"""At most this share of one core goes to sampling memory. Reading smaps_rollup walks a
+process's page tables: a tree of 700 MB takes ~25 ms to sample, and sampling it every
+50 ms took a third of a core from the 2-core build being timed (and less from stock
+Pelican, which leaves a core idle)."""
+
+
 def run(name: str, argv: list[str], cwd: Path, note: str = "") -> Step:
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, tree_pss_kb(proc.pid))
-        time.sleep(0.05)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:  # in a thread: the timing below ends when the process does
+        while not done.is_set():
+            sampled = time.perf_counter()
+            peak[0] = max(peak[0], tree_pss_kb(proc.pid))
+            cost = time.perf_counter() - sampled
+            done.wait(max(0.05, cost / MONITOR_SHARE - cost))
+
+    monitor = threading.Thread(target=sample, daemon=True)
+    monitor.start()
+    raw, _ = proc.communicate()
     seconds = time.perf_counter() - start
-    output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+    done.set()
+    monitor.join()
+    output = raw.decode(errors="replace")
     if proc.returncode != 0:
         raise SystemExit(f"{name} failed ({proc.returncode}):\n{output[-3000:]}")
     last = (output.strip().splitlines() or [""])[-1]
-    return Step(name, seconds, peak / 1024, note or short(last))
+    return Step(name, seconds, peak[0] / 1024, note or short(last))
 
 
 NOTE_CHARS = 90
