@@ -223,7 +223,8 @@ def dirs_equal(left: Path, right: Path) -> bool:
 
 def search_index(out: Path, root: Path) -> Step:
     """Pagefind over the built pages on its own (the build runs it too, as one of its steps)."""
-    steps = [str(BIN / "python"), str(REPO / "bench" / "steps.py"), "search", str(out)]
+    bundle = root / "search-bundle"
+    steps = [str(BIN / "python"), str(REPO / "bench" / "steps.py"), "search", str(out), str(bundle)]
     return run("search index (pagefind, alone)", steps, root)
 
 

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from synth import summary_text
 
-from bench import tree_rss_kb
+from bench import tree_pss_kb
 from pipeline.render import Page
 from pipeline.search import ShardedSearch, run_pagefind
 
@@ -75,7 +75,7 @@ def peak_rss() -> Iterator[list[float]]:
 
     def sample() -> None:
         while not stop.is_set():
-            result[0] = max(result[0], tree_rss_kb(os.getpid()) / 1024)
+            result[0] = max(result[0], tree_pss_kb(os.getpid()) / 1024)
             stop.wait(0.05)
 
     thread = threading.Thread(target=sample, daemon=True)

@@ -1,11 +1,12 @@
 """Bench steps that have no CLI command of their own; run as subprocesses by bench.py.
 
-python bench/steps.py search OUTPUT          # Pagefind over the built case/company pages
+python bench/steps.py search OUTPUT BUNDLE   # Pagefind over the built case/company pages
 python bench/steps.py plan OUTPUT CONF PREV  # publish plan vs a bucket holding PREV
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -13,21 +14,30 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from pipeline.outputs import write_if_changed  # noqa: E402
 from pipeline.publish import RemoteState, plan_publish, scan_output, stale_cases  # noqa: E402
 from pipeline.publishrun import check_registry  # noqa: E402
-from pipeline.render import Page  # noqa: E402
-from pipeline.search import search_index_pages  # noqa: E402
+from pipeline.search import ShardedSearch, is_searchable  # noqa: E402
 from pipeline.settings import load_settings  # noqa: E402
 
 
-def search(output: Path) -> None:
-    pages = [
-        Page(p.relative_to(output).as_posix(), p.read_bytes())
-        for p in sorted(output.rglob("*.html"))
-        if not p.relative_to(output).as_posix().startswith("pagefind/")
-    ]
-    bundle = search_index_pages(pages)
-    print(f"{len(bundle)} index files from {len(pages)} html pages")
+def search(output: Path, bundle_dir: Path) -> None:
+    """As a cold build indexes: pages read from disk when their shard is indexed, the
+    bundle written out a shard at a time (into `bundle_dir`, fresh)."""
+    search = ShardedSearch(None)
+    pages = 0
+    for path in sorted(output.rglob("*.html")):
+        rel = path.relative_to(output).as_posix()
+        if is_searchable(rel):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            search.add(rel, digest, (), lambda path=path: path.read_bytes())
+            pages += 1
+    files = 0
+    for file in search.iter_files():
+        assert file.body is not None
+        write_if_changed(str(bundle_dir), file.path, file.body)
+        files += 1
+    print(f"{files} index files from {pages} case and company pages")
 
 
 def plan(output: Path, conf: Path, previous: Path) -> None:
@@ -48,6 +58,6 @@ def plan(output: Path, conf: Path, previous: Path) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "search":
-        search(Path(sys.argv[2]))
+        search(Path(sys.argv[2]), Path(sys.argv[3]))
     else:
         plan(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))

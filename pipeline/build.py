@@ -391,7 +391,7 @@ class SiteWriter:
 
     def _finish_search(self, search: ShardedSearch, result: BuildResult) -> None:
         root = self.root
-        for file in search.finish_files():
+        for file in search.iter_files():
             if file.body is None:
                 known = self.previous[file.path]
                 self.records[file.path] = known

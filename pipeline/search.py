@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -253,7 +253,7 @@ class ShardedSearch:
         self._count = 0
         self._shards: list[_Shard] = []
         self._done: dict[int, list[BundleFile]] = {}
-        self._running: list[tuple[_Shard, Path, Future[None]]] = []
+        self._running: dict[int, tuple[Path, Future[None]]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
 
@@ -316,27 +316,33 @@ class ShardedSearch:
                 self.stats["reused"] += 1
 
     def finish_files(self) -> list[BundleFile]:
-        """The whole bundle; files reused on `verify`'s word come without their bytes."""
+        """The whole bundle in path order; files reused on `verify`'s word come without
+        their bytes."""
+        return sorted(self.iter_files(), key=lambda f: f.path)
+
+    def iter_files(self) -> Iterator[BundleFile]:
+        """The whole bundle a shard at a time, each as Pagefind finishes it, so that only
+        one shard's files are held here (at 100,000 cases the bundle is ~600 MB); the shard
+        listing comes last. `state` is complete when the iterator is."""
         try:
             self.start()
-            self._collect()
+            shards, count = self._shards, self._count
+            if not shards:
+                return
+            for shard in shards:
+                files = self._done.pop(shard.index, None)
+                if files is None:
+                    files = self._collect(shard)
+                self.state["shards"][shard_name(shard.index, count)] = {
+                    "key": shard.key(count, self.tool),
+                    "files": [[f.path, f.sha256, list(f.cases)] for f in files],
+                }
+                yield from files
+            merge = ["/" + shard_dir(s.index, count) for s in shards[1:]]
+            listing = json.dumps({"merge": merge}, separators=(",", ":")).encode() + b"\n"
+            yield _made(Page(SHARDS_FILE, listing, ()))
         finally:
             self.close()
-        shards, count = self._shards, self._count
-        if not shards:
-            return []
-        bundle: list[BundleFile] = []
-        for shard in shards:
-            files = self._done[shard.index]
-            self.state["shards"][shard_name(shard.index, count)] = {
-                "key": shard.key(count, self.tool),
-                "files": [[f.path, f.sha256, list(f.cases)] for f in files],
-            }
-            bundle.extend(files)
-        merge = ["/" + shard_dir(s.index, count) for s in shards[1:]]
-        listing = json.dumps({"merge": merge}, separators=(",", ":")).encode() + b"\n"
-        bundle.append(_made(Page(SHARDS_FILE, listing, ())))
-        return sorted(bundle, key=lambda f: f.path)
 
     def close(self) -> None:
         """Stop waiting for Pagefind and remove its scratch files (idempotent)."""
@@ -383,32 +389,40 @@ class ShardedSearch:
     # ---- indexing -------------------------------------------------------------------
 
     def _submit(self, shard: _Shard) -> None:
-        """Write the shard's pages to a scratch site and hand it to a Pagefind process."""
+        """Hand the shard to a Pagefind process. Its pages are written to a scratch site
+        by the same task, just before Pagefind reads them, and the site is deleted when
+        the bundle is read back: a few shards' pages at a time, not the registry's."""
         if self._pool is None:
             self._scratch = tempfile.TemporaryDirectory(
                 prefix="overdue-pagefind-", dir=_scratch_root()
             )
-            self._pool = ThreadPoolExecutor(max_workers=self.workers)
+            # One thread more than cores: while one writes its shard's pages, Pagefind
+            # keeps every core busy (with one per core, each core idled at every write).
+            self._pool = ThreadPoolExecutor(max_workers=self.workers + 1)
         assert self._scratch is not None
         scratch = Path(self._scratch.name) / shard_name(shard.index, self._count)
-        self._write_site(shard, scratch / "site", self.minimal)
         self.stats["pagefind_runs"] += 1
-        future = self._pool.submit(self.runner, scratch / "site", scratch / "out")
-        self._running.append((shard, scratch, future))
+        self._running[shard.index] = (scratch, self._pool.submit(self._index, shard, scratch))
 
-    def _collect(self) -> None:
-        for shard, scratch, future in self._running:
-            try:
-                future.result()
-            except SearchIndexFailed as failed:
-                raise SearchIndexFailed(
-                    f"search shard {shard_name(shard.index, self._count)}: {failed}"
-                ) from failed
-            pages = self._read_bundle(shard, scratch / "out", self._count)
-            self._done[shard.index] = [_made(p) for p in pages]
-            shutil.rmtree(scratch)
-            self.stats["indexed"] += 1
-        self._running = []
+    def _index(self, shard: _Shard, scratch: Path) -> None:
+        self._write_site(shard, scratch / "site", self.minimal)
+        try:
+            self.runner(scratch / "site", scratch / "out")
+        finally:
+            shutil.rmtree(scratch / "site", ignore_errors=True)
+
+    def _collect(self, shard: _Shard) -> list[BundleFile]:
+        scratch, future = self._running.pop(shard.index)
+        try:
+            future.result()
+        except SearchIndexFailed as failed:
+            raise SearchIndexFailed(
+                f"search shard {shard_name(shard.index, self._count)}: {failed}"
+            ) from failed
+        pages = self._read_bundle(shard, scratch / "out", self._count)
+        shutil.rmtree(scratch)
+        self.stats["indexed"] += 1
+        return [_made(p) for p in pages]
 
     @staticmethod
     def _write_site(shard: _Shard, site: Path, minimal: bool) -> None:

@@ -222,3 +222,30 @@ def test_refuses_pages_it_must_not_index() -> None:
     with pytest.raises(SearchIndexFailed, match=r"cases/x/index\.html: has no data-pagefind-body"):
         sharded.finish()
     assert search.shard_dir(0, 8) == "pagefind/" and search.shard_dir(5, 8) == "pagefind/05/"
+
+
+def test_bundle_streams_a_shard_at_a_time_with_few_scratch_sites(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages are written for Pagefind shard by shard and deleted after it: a registry of
+    100,000 cases must not sit in the scratch directory (memory, on /dev/shm) at once.
+    The streamed bundle is the listed one, file for file."""
+    monkeypatch.setattr(search, "PAGES_PER_SHARD", 4)
+    pages = site(40)
+    sites_seen: list[int] = []
+
+    def runner(site_dir: Path, out: Path) -> None:
+        scratch = site_dir.parent.parent
+        sites_seen.append(sum(1 for s in scratch.iterdir() if (s / "site").exists()))
+        search.run_pagefind(site_dir, out)
+
+    sharded = ShardedSearch(None, workers=2, runner=runner)
+    for page in pages:
+        sharded.add(
+            page.path, hashlib.sha256(page.body).hexdigest(), page.cases, lambda p=page: p.body
+        )
+    streamed = [(f.path, f.body, f.cases) for f in sharded.iter_files()]
+    assert sharded.stats["indexed"] == len(sites_seen) >= 8
+    assert max(sites_seen) <= 3  # workers + 1 threads, each with the one site it indexes
+    listed = [(b.path, b.body, b.cases) for b in search_index_pages(pages)]
+    assert sorted(streamed) == listed
