@@ -88,6 +88,10 @@ Pelican, which leaves a core idle)."""
 
 
 def run(name: str, argv: list[str], cwd: Path, note: str = "") -> Step:
+    # The writes of the step before (hundreds of MB of pages) are flushed first: their
+    # writeback would otherwise be timed as part of this step, as it is not in a rebuild
+    # run minutes after the last build.
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = [0]

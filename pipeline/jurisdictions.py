@@ -15,10 +15,9 @@ from importlib import resources
 from typing import Any, Literal
 
 import pycountry
-import yaml
 
 from .records import Case
-from .yamlsource import PathKey
+from .yamlsource import PathKey, load_package_data
 
 Policy = Literal["block", "review", "allow"]
 POLICIES: tuple[Policy, ...] = ("block", "review", "allow")
@@ -61,7 +60,7 @@ def table_rows(
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """The rows of one of our data tables (`entries:` list of mappings with exactly
     `fields`), each with a "name entry N" label for error messages."""
-    document = yaml.safe_load(text)
+    document = load_package_data(text)
     rows = document.get("entries") if isinstance(document, dict) else None
     if not isinstance(rows, list) or not rows:
         raise error(f"{name}: 'entries' must be a non-empty list")

@@ -16,11 +16,10 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 import phonenumbers
-import yaml
 
 from .jurisdictions import JurisdictionPolicy, is_iso_code, jurisdiction_of
 from .records import Case, Contact
-from .yamlsource import PathKey
+from .yamlsource import PathKey, load_package_data
 
 PHONE_SOURCE = "ITU-T E.164 country calling codes, resolved with the phonenumbers library"
 IBAN_SOURCE = "ISO 13616: the first two letters of an IBAN are the account's country"
@@ -51,7 +50,7 @@ class NexusData:
 @cache
 def nexus_data() -> NexusData:
     text = resources.files("pipeline.data").joinpath("nexus.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_package_data(text)
 
     def table(name: str) -> dict[str, _Mapped]:
         rows = raw[name]
