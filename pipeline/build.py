@@ -28,7 +28,7 @@ from .outputs import (
     delete_stale,
     dir_stat,
     file_stat,
-    manifest_body,
+    manifest_chunks,
     parent_dirs,
     produce_all,
     remove_empty_dirs,
@@ -407,5 +407,5 @@ class SiteWriter:
         self.cache.stats["search_reused"] = search.stats["reused"]
 
     def _write_manifest(self) -> None:
-        body = manifest_body(self.records, MANIFEST_VERSION)
+        body = manifest_chunks(self.records, MANIFEST_VERSION)
         write_if_changed(str(self.root), MANIFEST_NAME, body)

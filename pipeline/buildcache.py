@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,26 @@ _TABLES = {
 """Apart, so that reading every entry, or every fragment, reads nothing else."""
 
 
+_PARTS = "\0parts"  # no path holds a NUL: the key of a record stored in parts
+META_PART = 20_000
+"""Entries per stored part of a large record (the output files of a build of 100,000
+cases are 261,000): marshalled whole, it was one ~100 MB string on saving and loading."""
+
+
+def _meta_rows(meta: dict[str, Any]) -> Iterator[tuple[str, bytes]]:
+    """(name, marshal) rows; a dict longer than META_PART goes in parts of that many
+    entries, under `name#0`, `name#1`, ..., and `name` says how many."""
+    for name, value in meta.items():
+        if not (isinstance(value, dict) and len(value) > META_PART):
+            yield name, marshal.dumps(value)
+            continue
+        items, parts = iter(value.items()), 0
+        while part := dict(islice(items, META_PART)):
+            yield f"{name}#{parts}", marshal.dumps(part)
+            parts += 1
+        yield name, marshal.dumps({_PARTS: parts})
+
+
 class _Store:
     """The SQLite file. Any damage or another pipeline version: start empty."""
 
@@ -233,7 +254,18 @@ class _Store:
         Python version, whose marshal format it is)."""
         try:
             row = self.db.execute("SELECT value FROM meta WHERE name=?", (name,)).fetchone()
-            return marshal.loads(row[0]) if row else None
+            value = marshal.loads(row[0]) if row else None
+            if not (isinstance(value, dict) and _PARTS in value):
+                return value
+            merged: dict[Any, Any] = {}
+            for part in range(int(value[_PARTS])):
+                row = self.db.execute(
+                    "SELECT value FROM meta WHERE name=?", (f"{name}#{part}",)
+                ).fetchone()
+                if row is None:
+                    return None
+                merged.update(marshal.loads(row[0]))
+            return merged
         except (sqlite3.DatabaseError, EOFError, ValueError, TypeError):
             return None
 
@@ -302,10 +334,10 @@ class _Store:
         db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
         for table in _TABLES:
             db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM used)")
-        db.executemany(
-            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-            ((name, marshal.dumps(value)) for name, value in meta.items()),
-        )
+        for name in meta:
+            prefix = f"{name}#"
+            db.execute("DELETE FROM meta WHERE substr(name, 1, ?) = ?", (len(prefix), prefix))
+        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", _meta_rows(meta))
         db.execute("COMMIT")
 
     def close(self) -> None:

@@ -330,13 +330,16 @@ class ShardedSearch:
             if not shards:
                 return
             for shard in shards:
+                name = shard_name(shard.index, count)
                 files = self._done.pop(shard.index, None)
-                if files is None:
+                if files is not None:  # reused: its record is the previous run's, as it was
+                    self.state["shards"][name] = self.previous[name]
+                else:
                     files = self._collect(shard)
-                self.state["shards"][shard_name(shard.index, count)] = {
-                    "key": shard.key(count, self.tool),
-                    "files": [[f.path, f.sha256, list(f.cases)] for f in files],
-                }
+                    self.state["shards"][name] = {
+                        "key": shard.key(count, self.tool),
+                        "files": [[f.path, f.sha256, list(f.cases)] for f in files],
+                    }
                 yield from files
             merge = ["/" + shard_dir(s.index, count) for s in shards[1:]]
             listing = json.dumps({"merge": merge}, separators=(",", ":")).encode() + b"\n"
