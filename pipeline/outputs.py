@@ -16,6 +16,7 @@ import os
 import posixpath
 import stat as stat_module
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -117,32 +118,37 @@ def write_if_changed(root: str, path: str, body: Body) -> tuple[str, int, Stat, 
     current = file_stat(target)
     written = False
     if current is None or current[0] != len(body) or _read(target) != body:
-        folder = os.path.dirname(target)
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".{os.path.basename(target)}.tmp")
-        try:
+        with _beside(target) as tmp:
             with open(tmp, "wb") as handle:
                 handle.write(body)
             os.replace(tmp, target)
-        except BaseException:
-            if os.path.lexists(tmp):
-                os.unlink(tmp)
-            raise
         current = file_stat(target)
         written = True
     assert current is not None
     return hashlib.sha256(body).hexdigest(), len(body), current, written
 
 
+@contextmanager
+def _beside(target: str) -> Iterator[str]:
+    """A temporary name next to `target` (its folder made), removed if the block fails:
+    a failed write never leaves half a file, under either name."""
+    folder = os.path.dirname(target)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{os.path.basename(target)}.tmp")
+    try:
+        yield tmp
+    except BaseException:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def _stream_if_changed(
     root: str, path: str, chunks: Iterator[bytes]
 ) -> tuple[str, int, Stat, bool]:
     target = os.path.join(root, path)
-    folder = os.path.dirname(target)
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(target)}.tmp")
     hasher, size = hashlib.sha256(), 0
-    try:
+    with _beside(target) as tmp:
         with open(tmp, "wb") as handle:
             for chunk in chunks:
                 hasher.update(chunk)
@@ -154,10 +160,6 @@ def _stream_if_changed(
             os.unlink(tmp)
             return sha, size, current, False
         os.replace(tmp, target)
-    except BaseException:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        raise
     stat = file_stat(target)
     assert stat is not None
     return sha, size, stat, True
