@@ -8,7 +8,7 @@ build summary.
 
 from __future__ import annotations
 
-import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,6 @@ from pelican.log import console
 from .build import build_site, build_summary
 from .errors import BuildRefused
 from .settings import settings_from_mapping
-
-logger = logging.getLogger(__name__)
 
 
 class RegistryGenerator(Generator):  # type: ignore[misc]
@@ -45,9 +43,13 @@ class RegistryGenerator(Generator):  # type: ignore[misc]
                 cache_dir=self.cache_dir,
             )  # fmt: skip
         except BuildRefused as exc:
+            # Every problem as `overdue check` prints it, then a plain exit. Through the
+            # logger, `--fatal warnings` stopped at the first problem (hiding the rest),
+            # and Pelican answers any exception with a traceback.
             for problem in exc.problems:
-                logger.error("%s: %s", problem.location, problem.message)
-            raise
+                print(f"{problem.location}: {problem.message}", file=sys.stderr)
+            print(f"{len(exc.problems)} problem(s) found; the site was not built.", file=sys.stderr)
+            raise SystemExit(1) from None
         # Pelican shows only warnings by default (and --fatal warnings fails on them), so the
         # build summary goes to its console, like its own "Done:" line.
         console.print(build_summary(result))

@@ -159,3 +159,29 @@ def test_build_with_few_or_no_public_cases(tmp_path: Path, public_cases: int) ->
     assert len(result.public_cases) == public_cases
     assert (tmp_path / "output" / "index.html").is_file()
     assert (tmp_path / "output" / "data" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("fatal", [True, False], ids=["fatal-warnings", "plain"])
+def test_pelican_refusal_names_every_problem_without_a_traceback(
+    tmp_path: Path, fatal: bool
+) -> None:
+    """Pelican run directly (not through `make html`, which checks first) on a registry
+    with two bad files: every problem at its file and line, exit 1, no traceback. With
+    --fatal warnings, logging the first problem used to stop Pelican there, hiding the
+    second behind a RuntimeError traceback."""
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copytree(REPO / "theme", tmp_path / "theme")
+    debts = tmp_path / "content" / "debts"
+    shutil.copy(REPO / "tests" / "fixtures" / "broken" / "MULTI-1.yaml", debts)
+    shutil.copy(REPO / "tests" / "fixtures" / "refused" / "EUD-2026-001.yaml", debts)
+    conf = (REPO / "pelicanconf.py").read_text() + '\nOVERDUE["as_of"] = "2026-12-03"\n'
+    (tmp_path / "pelicanconf.py").write_text(conf)
+    command = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py"]
+    done = subprocess.run(
+        [*command, *(["--fatal", "warnings"] if fatal else [])],
+        cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert "MULTI-1.yaml:15:" in said and "EUD-2026-001.yaml:7:" in said, said
+    assert "Traceback" not in said and "RuntimeError" not in said, said
