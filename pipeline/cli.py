@@ -83,7 +83,7 @@ def format_problem(problem: Problem, fmt: str) -> str:
         props = f"file={loc.path},line={loc.line},col={loc.column}"
         props = props.replace(",", ",").replace("::", ":")
         return f"::error {props}::{_escape_github(problem.message)}"
-    return f"{loc}: {problem.message}"
+    return str(problem)
 
 
 LAZY_COMMANDS = {

@@ -279,7 +279,7 @@ def register(group: click.Group) -> None:
         click.echo(f"wrote {path}")
         assessment, problems = load_one(path, settings, as_of)
         for problem in problems:
-            click.echo(f"{problem.location}: {problem.message}", err=True)
+            click.echo(str(problem), err=True)
         if problems or assessment is None:
             raise CommandRefused(f"{path} does not pass check")
         click.echo(f"check: {path} is valid ({assessment.state.status.label}, not yet public).")

@@ -27,6 +27,10 @@ class Problem:
     field: str = ""
     rule: str = ""
 
+    def __str__(self) -> str:
+        """`path:line:col: message`, as every command prints a problem."""
+        return f"{self.location}: {self.message}"
+
 
 class OverdueError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -39,7 +43,7 @@ class RecordInvalid(OverdueError):
     problems: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return "; ".join(f"{p.location}: {p.message}" for p in self.problems)
+        return "; ".join(map(str, self.problems))
 
 
 class CaseNotFound(OverdueError):
@@ -57,5 +61,5 @@ class BuildRefused(OverdueError):
     """The site build found something that must stop it (a slug collision, an unsafe record)."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{p.location}: {p.message}" for p in problems))
+        super().__init__("; ".join(map(str, problems)))
         self.problems = problems

@@ -41,7 +41,7 @@ def check_registry(settings: RegistrySettings, as_of: date | None = None) -> set
         first = found.problems[0]
         raise PublishRefused(
             f"`overdue check` fails with {len(found.problems)} problem(s), first "
-            f"{first.location}: {first.message}; nothing was published"
+            f"{first}; nothing was published"
         )
     return set(found.public)
 

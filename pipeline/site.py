@@ -47,7 +47,7 @@ class RegistryGenerator(Generator):  # type: ignore[misc]
             # logger, `--fatal warnings` stopped at the first problem (hiding the rest),
             # and Pelican answers any exception with a traceback.
             for problem in exc.problems:
-                print(f"{problem.location}: {problem.message}", file=sys.stderr)
+                print(problem, file=sys.stderr)
             print(f"{len(exc.problems)} problem(s) found; the site was not built.", file=sys.stderr)
             raise SystemExit(1) from None
         # Pelican shows only warnings by default (and --fatal warnings fails on them), so the
