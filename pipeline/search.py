@@ -408,10 +408,10 @@ class ShardedSearch:
         self._running[shard.index] = (scratch, self._pool.submit(self._index, shard, scratch))
 
     def _index(self, shard: _Shard, scratch: Path) -> None:
-        self._write_site(shard, scratch / "site", self.minimal)
         try:
+            self._write_site(shard, scratch / "site", self.minimal)
             self.runner(scratch / "site", scratch / "out")
-        finally:
+        finally:  # a failed write frees its pages at once too
             shutil.rmtree(scratch / "site", ignore_errors=True)
 
     def _collect(self, shard: _Shard) -> list[BundleFile]:
