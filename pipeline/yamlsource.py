@@ -355,40 +355,59 @@ class _NodeBuilder:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        # Only a file holding & or ! can hold an anchor or a tag: the others skip the check.
+        self.properties = "&" in text or "!" in text
         self.line_cols: dict[PathKey, tuple[int, int]] = {}
         self.key_line_cols: dict[PathKey, tuple[int, int]] = {}
+
+    def _property_at(self, mark: Any) -> bool:
+        return self.properties and self.text.startswith(_PROPERTY_START, mark.index)
 
     def node(self, node: Any, key: PathKey, depth: int) -> Any:
         mark = node.start_mark
         self.line_cols[key] = (mark.line + 1, mark.column + 1)
-        if node.tag or self.text.startswith(_PROPERTY_START, mark.index) or depth > MAX_DEPTH:
+        if node.tag or depth > MAX_DEPTH or self._property_at(mark):
             raise _Fallback
         kind = node.__class__
-        if kind is yaml.ScalarNode:
-            text: str = node.value
-            if node.style:  # quoted or block scalar: always the exact string
-                return text
-            return _plain_value(text)
-        if kind is yaml.MappingNode:
-            mapping: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key_mark = key_node.start_mark
-                if (
-                    key_node.__class__ is not yaml.ScalarNode
-                    or key_node.tag
-                    or self.text.startswith(_PROPERTY_START, key_mark.index)
-                ):
-                    raise _Fallback
-                name: str = key_node.value
-                if name in mapping:
-                    raise _Fallback
-                child_key = (*key, name)
-                self.key_line_cols[child_key] = (key_mark.line + 1, key_mark.column + 1)
-                mapping[name] = self.node(value_node, child_key, depth + 1)
-            return mapping
-        if kind is yaml.SequenceNode:
+        if kind is _SCALAR:
+            return node.value if node.style else _plain_value(node.value)
+        if kind is _MAPPING:
+            return self._mapping(node, key, depth)
+        if kind is _SEQUENCE:
             return [self.node(item, (*key, i), depth + 1) for i, item in enumerate(node.value)]
         raise _Fallback  # pragma: no cover - libyaml composes only these three kinds
+
+    def _mapping(self, node: Any, key: PathKey, depth: int) -> dict[str, Any]:
+        """A mapping, its scalar values read here: most values are scalars, and a call
+        per value was a third of the walk."""
+        mapping: dict[str, Any] = {}
+        line_cols, key_line_cols = self.line_cols, self.key_line_cols
+        properties = self.properties
+        inline = not properties and depth < MAX_DEPTH  # a value here is at depth + 1
+        for key_node, value_node in node.value:
+            key_mark = key_node.start_mark
+            if (
+                key_node.__class__ is not _SCALAR
+                or key_node.tag
+                or (properties and self._property_at(key_mark))
+            ):
+                raise _Fallback
+            name: str = key_node.value
+            if name in mapping:
+                raise _Fallback
+            child_key = (*key, name)
+            key_line_cols[child_key] = (key_mark.line + 1, key_mark.column + 1)
+            if inline and value_node.__class__ is _SCALAR and not value_node.tag:
+                mark = value_node.start_mark
+                line_cols[child_key] = (mark.line + 1, mark.column + 1)
+                value = value_node.value
+                mapping[name] = value if value_node.style else _plain_value(value)
+            else:
+                mapping[name] = self.node(value_node, child_key, depth + 1)
+        return mapping
+
+
+_SCALAR, _MAPPING, _SEQUENCE = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 
 
 def _load_nodes(path: Path, text: str) -> SourceDocument | None:

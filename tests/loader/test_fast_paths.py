@@ -12,11 +12,13 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import Location, RecordInvalid
 from pipeline.yamlsource import (
+    MAX_DEPTH,
     PlainScalar,
     SourceDocument,
     _load_events,
@@ -188,3 +190,22 @@ def test_explicitly_tagged_collections_are_refused_not_crashed() -> None:
         assert got[0] == "invalid"
         assert got[1][0].message == f"explicit YAML tags ({tag}) are not allowed"
     assert _reference("a: !!map {b: x}\n")[0] == {"a": {"b": ("str", "x", None)}}
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1, MAX_DEPTH + 2])
+@pytest.mark.parametrize("innermost", ["v", "'quoted'", "[v]", "{k: v}"])
+@pytest.mark.parametrize("flow", [False, True])
+def test_nesting_at_the_depth_limit_loads_the_same_on_every_path(
+    levels: int, innermost: str, flow: bool
+) -> None:
+    # The fast path reads a mapping's scalar values without descending into them: one at
+    # the limit must still be refused as the event path refuses it, and one above it kept.
+    if flow:
+        text = "a: " + "{k: " * levels + innermost + "}" * levels + "\n"
+    else:
+        text = (
+            "".join(f"{'  ' * i}k{i}:\n" for i in range(levels))
+            + "  " * levels
+            + f"x: {innermost}\n"
+        )
+    assert_paths_agree(text)
