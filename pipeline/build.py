@@ -325,7 +325,8 @@ class SiteWriter:
         # Directory stats for the next build: only those this build may have changed are
         # taken again (a file written or deleted in them, or entries found there).
         touched = parent_dirs([*result.written, *result.deleted, MANIFEST_NAME, *scan.changed])
-        for folder in keep:
+        # A build that remembers nothing (--no-cache) has no next build to tell.
+        for folder in keep if self.cache.remembers else ():
             seen_stat = self.dirs.get(folder) if self.dirs is not None else None
             if seen_stat is None or folder in touched:
                 seen_stat = dir_stat(f"{base}/{folder}" if folder else base)

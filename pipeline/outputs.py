@@ -145,7 +145,12 @@ def _beside(target: str) -> Iterator[tuple[str, int]]:
     try:
         fd = os.open(tmp, _CREATE, 0o666)
     except FileNotFoundError:
-        os.makedirs(folder, exist_ok=True)
+        try:
+            os.mkdir(folder)  # most often only the last folder is new
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+        except FileExistsError:
+            pass  # made meanwhile (or not a folder: the open below says so)
         fd = os.open(tmp, _CREATE, 0o666)
     try:
         yield tmp, fd
@@ -263,13 +268,15 @@ def scan_changed(root: Path, dirs: Mapping[str, Stat]) -> Scan:
 
 
 def parent_dirs(paths: Iterable[str]) -> set[str]:
-    """Every directory (relative, "" for the root) that holds one of these paths."""
+    """Every directory (relative, "" for the root) that holds one of these paths, which
+    are relative and normalised (`check_relative`). Split by hand: posixpath.dirname took
+    three times as long, over the 261,000 outputs of a large registry, several times a build."""
     out = {""}
     for path in paths:
-        folder = posixpath.dirname(path)
+        folder = path.rpartition("/")[0]
         while folder and folder not in out:
             out.add(folder)
-            folder = posixpath.dirname(folder)
+            folder = folder.rpartition("/")[0]
     return out
 
 

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -61,10 +62,12 @@ def json_ld(value: Any) -> Markup:
     return Markup(text)
 
 
+@lru_cache(maxsize=4096)  # a registry's pages show a few thousand dates, each many times
 def month_year(value: date) -> str:
     return value.strftime("%b %Y")
 
 
+@lru_cache(maxsize=4096)
 def long_date(value: date) -> str:
     return f"{value.strftime('%B')} {value.day}, {value.year}"
 
