@@ -130,11 +130,11 @@ class CaseRef:
 
     @property
     def open_json(self) -> str:
-        return open_data([self])[0][0]
+        return open_data([self], 0)[0]
 
     @property
     def open_csv(self) -> str:
-        return open_data([self])[0][1]
+        return open_data([self], 1)[0]
 
     def __repr__(self) -> str:
         return f"CaseRef({self.case_id})"
@@ -157,9 +157,9 @@ def release_models(keep: int = 0) -> None:
         _LOADED.clear()
 
 
-def open_data(refs: Sequence[CaseRef]) -> list[tuple[str, str]]:
-    """The open-data fragments (JSON, CSV) of these cases, fetched from the build cache in
-    one pass for those that do not hold them."""
+def open_data(refs: Sequence[CaseRef], column: int) -> list[str]:
+    """One open-data fragment (0: JSON, 1: CSV) of each of these cases, fetched from the
+    build cache in one pass for those that do not hold them."""
     wanted: dict[int, list[CaseRef]] = {}
     stores: dict[int, Any] = {}
     for ref in refs:
@@ -168,10 +168,11 @@ def open_data(refs: Sequence[CaseRef]) -> list[tuple[str, str]]:
             store = ref._source[0]
             stores[id(store)] = store
             wanted.setdefault(id(store), []).append(ref)
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, str] = {}
     for number, group in wanted.items():
-        found.update(stores[number].open_data([r._source[1] for r in group if r._source]))
-    return [r._open if r._open is not None else found[r._source[1]] for r in refs]  # type: ignore[index]
+        keys = [r._source[1] for r in group if r._source]
+        found.update(stores[number].open_data(keys, column))
+    return [r._open[column] if r._open is not None else found[r._source[1]] for r in refs]  # type: ignore[index]
 
 
 OPEN_DATA_BATCH = 2000
@@ -181,8 +182,7 @@ def iter_open_data(refs: Sequence[CaseRef], column: int) -> Iterator[str]:
     """One open-data fragment (0: JSON, 1: CSV) of each case in order, fetched from the
     build cache a batch at a time: the whole registry's fragments never sit in memory."""
     for start in range(0, len(refs), OPEN_DATA_BATCH):
-        for pair in open_data(refs[start : start + OPEN_DATA_BATCH]):
-            yield pair[column]
+        yield from open_data(refs[start : start + OPEN_DATA_BATCH], column)
 
 
 def _case_token(digest: bytes) -> bytes:
