@@ -330,11 +330,13 @@ class _Store:
     def save(self, used: set[str], meta: dict[str, Any]) -> None:
         db = self.db
         db.execute("BEGIN")
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
-        db.execute("DELETE FROM used")
-        db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
+        # What this build did not use goes. Every table's keys are among those of `files`
+        # (a public model and its fragments are stored with their entry, and removed with
+        # it), so its keys name all there is to remove: a rebuild removes a handful, and
+        # sending SQLite all 10,000 used keys to find them took six times as long.
+        stale = [(key,) for (key,) in db.execute("SELECT key FROM files") if key not in used]
         for table in _TABLES:
-            db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM used)")
+            db.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
         for name in meta:
             prefix = f"{name}#"
             db.execute("DELETE FROM meta WHERE substr(name, 1, ?) = ?", (len(prefix), prefix))

@@ -192,3 +192,20 @@ def test_listings_are_keyed_by_their_rows(
         "jurisdictions/us/index.html",
         "jurisdictions/us/tx/index.html",
     ]
+
+
+def test_the_cache_keeps_only_what_the_last_build_used(
+    small_registry: Path, theme_copy: Path, tmp_path: Path
+) -> None:
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    build_site(settings_for(small_registry), out, theme_copy, cache_dir=cache)
+    first = cached_file_keys(cache)
+    edited = sorted(small_registry.glob("*.yaml"))[0]
+    edited.write_text(edited.read_text().replace("were delivered", "were shipped"))
+    sorted(small_registry.glob("*.yaml"))[-1].unlink()
+    rebuild_and_compare(small_registry, theme_copy, out, cache, tmp_path)
+    now = cached_file_keys(cache)
+    assert len(now) == 6 and len(first - now) == 2 and len(now - first) == 1
+    with closing(sqlite3.connect(cache / buildcache.DATABASE)) as db:
+        for table in ("public", "opendata"):  # every case here is public
+            assert {key for (key,) in db.execute(f"SELECT key FROM {table}")} == now
