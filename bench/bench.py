@@ -277,7 +277,12 @@ def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:
         if name == "ours":
             note = f"{public:,} case pages: {public / median:,.0f} case pages/s"
         else:
-            note = f"ours runs at {median / ours:.2f}x its speed"
+            ratio = median / ours
+            note = (
+                f"ours runs at {ratio:.2f}x its speed"
+                if ratio >= 1
+                else f"ours runs at {ratio:.2f}x its speed ({name} is {1 / ratio:.2f}x faster)"
+            )
         what = "site build, no search" if name == "ours" else "full build"
         label = f"{name} {what} (median of {len(runs)}, paired)"
         steps.append(Step(label, median, peak, note))

@@ -237,7 +237,7 @@ def build(
     output: Path, theme: Path, cache_dir: Path, no_cache: bool, no_search: bool,
     workers: int | None, conf: Path, as_of: date | None,
 ) -> None:  # fmt: skip
-    """Check every record and build the site into OUTPUT (what `make html` runs via Pelican)."""
+    """Check every record and build the site into --output (what `make html` runs via Pelican)."""
     from .build import build_site, build_summary
     from .errors import BuildRefused
 
