@@ -218,6 +218,7 @@ class _Store:
         self.closed = False
         # A store that lives for one build only needs no journal: each page is written once.
         self.journal = "OFF" if scratch else "WAL"
+        self.scratch = scratch
         try:
             self.db = self._open(version)
         except sqlite3.DatabaseError:
@@ -317,7 +318,10 @@ class _Store:
         rows = list(rows)
         db = self.db
         db.execute("BEGIN")
-        db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?)", ((r[0], r[1]) for r in rows))
+        if not self.scratch:  # a build that remembers nothing never looks an entry up again
+            db.executemany(
+                "INSERT OR REPLACE INTO files VALUES (?, ?)", ((r[0], r[1]) for r in rows)
+            )
         public = [r for r in rows if r[2]]
         db.executemany(
             "INSERT OR REPLACE INTO public VALUES (?, ?)", ((r[0], r[2]) for r in public)
