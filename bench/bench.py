@@ -289,6 +289,15 @@ def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:
     return steps
 
 
+def host_load() -> str:
+    """The 1-minute load average. In a container it is the host's: on a shared machine a
+    high one says that neighbours were busy, and that the times above will move."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:  # pragma: no cover - not available on this platform
+        return "unknown"
+
+
 def count_case_pages(output: Path) -> int:
     return sum(1 for _ in (output / "cases").glob("*/index.html"))
 
@@ -321,8 +330,10 @@ def main() -> None:
     for count in sizes:
         root = Path(tempfile.mkdtemp(prefix=f"overdue-bench-{count}-"))
         try:
+            load_before = host_load()
             measured[count] = bench_size(count, root, args.pairs, args.compare_large)
             print(table(count, measured[count]), flush=True)
+            print(f"host load average (1 min): {load_before} before, {host_load()} after")
         finally:
             if args.keep:
                 print(f"kept {root}")
