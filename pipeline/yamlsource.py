@@ -369,7 +369,7 @@ class _NodeBuilder:
         if node.tag or depth > MAX_DEPTH or self._property_at(mark):
             raise _Fallback
         kind = node.__class__
-        if kind is _SCALAR:
+        if kind is _SCALAR:  # quoted or block (a style): always the exact string
             return node.value if node.style else _plain_value(node.value)
         if kind is _MAPPING:
             return self._mapping(node, key, depth)
@@ -382,15 +382,11 @@ class _NodeBuilder:
         per value was a third of the walk."""
         mapping: dict[str, Any] = {}
         line_cols, key_line_cols = self.line_cols, self.key_line_cols
-        properties = self.properties
-        inline = not properties and depth < MAX_DEPTH  # a value here is at depth + 1
+        # A value here is at depth + 1; one that might carry an anchor or tag goes the long way.
+        inline = not self.properties and depth < MAX_DEPTH
         for key_node, value_node in node.value:
             key_mark = key_node.start_mark
-            if (
-                key_node.__class__ is not _SCALAR
-                or key_node.tag
-                or (properties and self._property_at(key_mark))
-            ):
+            if key_node.__class__ is not _SCALAR or key_node.tag or self._property_at(key_mark):
                 raise _Fallback
             name: str = key_node.value
             if name in mapping:
