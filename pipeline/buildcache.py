@@ -96,18 +96,32 @@ class RegistryCheck:
     problems: list[Problem]
     cases: int  # valid case files, each case id counted once
     public: list[str]  # the public case ids in file order (none when there are problems)
+    judged: int = 0  # files judged by this run (the others came from the build cache)
 
 
 def check_registry_files(
-    paths: Iterable[Path], settings: RegistrySettings, as_of: date, workers: int | None = None
+    paths: Iterable[Path],
+    settings: RegistrySettings,
+    as_of: date,
+    workers: int | None = None,
+    cache_dir: Path | None = None,
 ) -> RegistryCheck:
     """Every case file judged in worker processes, as the build judges it, without keeping
-    the records: a registry of 100,000 cases is checked in the memory of a few batches."""
-    cache = BuildCache(None, workers)
+    the records: a registry of 100,000 cases is checked in the memory of a few batches.
+
+    With `cache_dir` (the build's cache), a file judged before under the same key (its
+    bytes, the settings, the date, the code) is not judged again, and what is judged is
+    stored for the build: `make html` checks, then builds, and after a one-case edit both
+    judge that one file. Nothing the build keeps is dropped, whatever `paths` holds.
+    """
+    cache = BuildCache(cache_dir, workers)
     try:
-        return cache.check(paths, settings, as_of)
-    finally:
+        found = cache.check(paths, settings, as_of)
+    except BaseException:
         cache.close()
+        raise
+    cache.save(prune=False)
+    return found
 
 
 Judged = tuple[bytes, bytes, str, str]
@@ -331,16 +345,18 @@ class _Store:
         )
         db.execute("COMMIT")
 
-    def save(self, used: set[str], meta: dict[str, Any]) -> None:
+    def save(self, used: set[str] | None, meta: dict[str, Any]) -> None:
+        """Store `meta`; with `used`, also drop every entry not in it."""
         db = self.db
         db.execute("BEGIN")
         # What this build did not use goes. Every table's keys are among those of `files`
         # (a public model and its fragments are stored with their entry, and removed with
         # it), so its keys name all there is to remove: a rebuild removes a handful, and
         # sending SQLite all 10,000 used keys to find them took six times as long.
-        stale = [(key,) for (key,) in db.execute("SELECT key FROM files") if key not in used]
-        for table in _TABLES:
-            db.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
+        if used is not None:
+            stale = [(key,) for (key,) in db.execute("SELECT key FROM files") if key not in used]
+            for table in _TABLES:
+                db.executemany(f"DELETE FROM {table} WHERE key = ?", stale)
         for name in meta:
             prefix = f"{name}#"
             db.execute("DELETE FROM meta WHERE substr(name, 1, ?) = ?", (len(prefix), prefix))
@@ -381,9 +397,12 @@ class BuildCache:
     def meta(self, name: str) -> Any:
         return self.store.meta(name) if self.remembers else None
 
-    def save(self, **meta: Any) -> None:
+    def save(self, prune: bool = True, **meta: Any) -> None:
+        """Keep what this run recorded, and close. `prune=False` (a check, maybe of a few
+        files) drops nothing and adds its content hashes to those the store holds."""
         if self._scratch is None:
-            self.store.save(self._used, {**meta, "case-files": self._hashes})
+            hashes = self._hashes if prune else {**self._hashed_files(), **self._hashes}
+            self.store.save(self._used if prune else None, {**meta, "case-files": hashes})
         self.close()
 
     def close(self) -> None:
@@ -483,10 +502,12 @@ class BuildCache:
         self, paths: Iterable[Path], settings: RegistrySettings, as_of: date
     ) -> RegistryCheck:
         """What `overdue check` reports: the problems `load_public` finds, the number of
-        valid cases and the public case ids. The judged models are not kept."""
-        problems, cases, public = self._scan(paths, settings, as_of, keep=False)
+        valid cases and the public case ids. The judged models are kept only in a store
+        that outlives the run (for the build to reuse)."""
+        misses = self.stats["files_miss"]
+        problems, cases, public = self._scan(paths, settings, as_of, keep=self.remembers)
         ids = [] if problems else [str(entry.case_id) for _, entry, _ in public]
-        return RegistryCheck(problems, cases, ids)
+        return RegistryCheck(problems, cases, ids, self.stats["files_miss"] - misses)
 
     def _scan(
         self, paths: Iterable[Path], settings: RegistrySettings, as_of: date, keep: bool = True

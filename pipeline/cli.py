@@ -125,17 +125,28 @@ def main() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True
 )
+@click.option(
+    "--cache-dir", type=click.Path(path_type=Path), default=Path(".overdue-cache"),
+    show_default=True,
+    help="The build cache: files judged before under the same key are not judged again, "
+    "and what is judged is kept for the build.",
+)  # fmt: skip
+@click.option("--no-cache", is_flag=True, help="Judge every file afresh; read and write no cache.")
 @conf_option
 @as_of_option
 @handle_errors
-def check(paths: tuple[Path, ...], fmt: str, conf: Path, as_of: date | None) -> None:
+def check(
+    paths: tuple[Path, ...], fmt: str, cache_dir: Path, no_cache: bool, conf: Path,
+    as_of: date | None,
+) -> None:  # fmt: skip
     """Validate case files (default: every file in content/debts/). Exit 1 on any problem."""
     from .buildcache import check_registry_files
 
     settings = settings_for(conf)
     found = check_registry_files(
-        paths or (settings.content_dir,), settings, as_of or settings.today()
-    )
+        paths or (settings.content_dir,), settings, as_of or settings.today(),
+        cache_dir=None if no_cache else cache_dir,
+    )  # fmt: skip
     for problem in found.problems:
         click.echo(format_problem(problem, fmt))
     if found.problems:

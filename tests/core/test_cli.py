@@ -186,3 +186,14 @@ def test_check_refuses_two_companies_on_one_company_url(project: Path) -> None:
     code, out, err = run("check", "--date", "2026-12-03")
     assert code == 1, out + err
     assert "gets the company URL" in out and source.name in out and f"{case_id}9.yaml" in out
+
+
+def test_check_keeps_its_verdicts_in_the_build_cache_unless_told_not_to(project: Path) -> None:
+    first = run("check", "--date", "2026-12-03")
+    assert first[0] == 0 and (project / ".overdue-cache" / "build.sqlite").is_file()
+    assert run("check", "--date", "2026-12-03") == first  # from the cache, word for word
+    shutil.rmtree(project / ".overdue-cache")
+    assert run("check", "--no-cache", "--date", "2026-12-03") == first
+    assert not (project / ".overdue-cache").exists()
+    assert run("check", "--cache-dir", "elsewhere", "--date", "2026-12-03") == first
+    assert (project / "elsewhere" / "build.sqlite").is_file()
