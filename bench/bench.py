@@ -301,9 +301,10 @@ def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:
     return steps
 
 
-def host_load() -> str:
-    """The 1-minute load average. In a container it is the host's: on a shared machine a
-    high one says that neighbours were busy, and that the times above will move."""
+def load_average() -> str:
+    """This machine's 1-minute load average (runnable tasks and those waiting on the disk):
+    above the core count, something besides the step being timed wanted the CPU or disk.
+    A busy neighbour on the same host does not show here; only the times do."""
     try:
         return f"{os.getloadavg()[0]:.1f}"
     except OSError:  # pragma: no cover - not available on this platform
@@ -342,10 +343,10 @@ def main() -> None:
     for count in sizes:
         root = Path(tempfile.mkdtemp(prefix=f"overdue-bench-{count}-"))
         try:
-            load_before = host_load()
+            load_before = load_average()
             measured[count] = bench_size(count, root, args.pairs, args.compare_large)
             print(table(count, measured[count]), flush=True)
-            print(f"host load average (1 min): {load_before} before, {host_load()} after")
+            print(f"load average (1 min): {load_before} before, {load_average()} after")
         finally:
             if args.keep:
                 print(f"kept {root}")
