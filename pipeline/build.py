@@ -179,8 +179,13 @@ def build_site(
     is byte-identical either way. `search=False` leaves the search index out (a preview
     build); any index an earlier build left is deleted with the other stale files.
     """
+    from .buildcache import with_fresh_cache
+
+    def run(directory: Path | None) -> BuildResult:
+        return _build_site(settings, output_dir, theme_dir, as_of, directory, workers, search)
+
     with gc_paused():
-        return _build_site(settings, output_dir, theme_dir, as_of, cache_dir, workers, search)
+        return with_fresh_cache(run, cache_dir)  # a damaged cache: built again without it
 
 
 def _build_site(

@@ -26,15 +26,16 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .errors import Location, Problem
+from .errors import CacheUnusable, Location, Problem
 from .outputs import Stat, file_stat
 from .registry import case_file_names, check_problems, invalid_record_problems
 from .render import SiteRenderer
@@ -42,9 +43,21 @@ from .settings import RegistrySettings
 from .site_extras import Delisting, delisting_of
 from .siteplan import CaseRef
 
+T = TypeVar("T")
+
 CACHE_FORMAT = 5
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATABASE = "build.sqlite"
+
+
+VERDICT_LIBRARIES = (
+    "pydantic", "pydantic-core", "jinja2", "markupsafe", "markdown", "nh3", "pycountry",
+    "pyyaml", "phonenumbers", "unidecode",
+)  # fmt: skip
+"""Libraries whose version can change a verdict or an output byte: phonenumbers places a
+contact's phone (the jurisdiction gate), unidecode makes company URLs (the slug clash
+check), markupsafe escapes every page. A cache entry made under another version of any of
+them is never reused."""
 
 
 @cache
@@ -55,7 +68,7 @@ def pipeline_version() -> str:
     digest = hashlib.sha256(
         f"format {CACHE_FORMAT}\0{sys.version}\0{source_digest(PACKAGE_DIR)}".encode()
     )
-    for dist in ("pydantic", "pydantic-core", "jinja2", "markdown", "nh3", "pycountry", "pyyaml"):
+    for dist in VERDICT_LIBRARIES:
         digest.update(f"{dist}={version(dist)}\0".encode())
     return digest.hexdigest()
 
@@ -99,6 +112,33 @@ class RegistryCheck:
     judged: int = 0  # files judged by this run (the others came from the build cache)
 
 
+class CacheLost(LookupError):
+    """The store lacks what its own entries promise (another run pruned it meanwhile)."""
+
+
+CACHE_DAMAGE = (sqlite3.DatabaseError, pickle.UnpicklingError, EOFError, CacheLost)
+"""What a damaged or concurrently pruned cache raises. A run that meets one starts again
+with an empty cache (`with_fresh_cache`): the cache can cost time, never a verdict."""
+
+
+def discard_cache(directory: Path) -> None:
+    """Delete the store in `directory`, so the next run starts empty."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (directory / f"{DATABASE}{suffix}").unlink(missing_ok=True)
+
+
+def with_fresh_cache(run: Callable[[Path | None], T], cache_dir: Path | None) -> T:
+    """`run(cache_dir)`; if the cache turns out damaged on the way, `run` again with the
+    store deleted first. Without a cache directory (a scratch store), no second try."""
+    try:
+        return run(cache_dir)
+    except CACHE_DAMAGE:
+        if cache_dir is None:
+            raise
+    discard_cache(cache_dir)
+    return run(cache_dir)
+
+
 def check_registry_files(
     paths: Iterable[Path],
     settings: RegistrySettings,
@@ -114,14 +154,19 @@ def check_registry_files(
     stored for the build: `make html` checks, then builds, and after a one-case edit both
     judge that one file. Nothing the build keeps is dropped, whatever `paths` holds.
     """
-    cache = BuildCache(cache_dir, workers)
-    try:
-        found = cache.check(paths, settings, as_of)
-    except BaseException:
-        cache.close()
-        raise
-    cache.save(prune=False)
-    return found
+    paths = list(paths)
+
+    def run(directory: Path | None) -> RegistryCheck:
+        cache = BuildCache(directory, workers)
+        try:
+            found = cache.check(paths, settings, as_of)
+            cache.save(prune=False)
+        except BaseException:
+            cache.close()
+            raise
+        return found
+
+    return with_fresh_cache(run, cache_dir)
 
 
 Judged = tuple[bytes, bytes, str, str]
@@ -226,8 +271,13 @@ class _Store:
     """The SQLite file. Any damage or another pipeline version: start empty."""
 
     def __init__(self, directory: Path, version: str, scratch: bool = False) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / DATABASE
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            if self.path.exists() and not self.path.is_file():
+                raise IsADirectoryError(f"{self.path} is not a file")
+        except OSError as exc:
+            raise CacheUnusable(f"cannot use {directory} as the build cache: {exc}") from None
         self.pid = os.getpid()
         self.closed = False
         # A store that lives for one build only needs no journal: each page is written once.
@@ -305,7 +355,7 @@ class _Store:
     def public(self, key: str) -> bytes:
         row = self._reader().execute("SELECT model FROM public WHERE key=?", (key,)).fetchone()
         if row is None or not row[0]:
-            raise LookupError(f"the build cache lost the public case of {key}")
+            raise CacheLost(f"the build cache lost the public case of {key}")
         return bytes(row[0])
 
     def open_data(self, keys: Iterable[str], column: int) -> dict[str, str]:
@@ -323,7 +373,7 @@ class _Store:
             rows = reader.execute(f"SELECT key, {name} FROM opendata WHERE key IN ({marks})", batch)
             found.update(rows)
         if len(found) != len(wanted):
-            raise LookupError("the build cache lost open-data fragments")
+            raise CacheLost("the build cache lost open-data fragments")
         return found
 
     def add(self, rows: Iterable[tuple[str, bytes, bytes, str, str]]) -> None:
@@ -450,6 +500,10 @@ class BuildCache:
                 else None
             )
         known = {} if empty else self.store.entries(k for k in keys if k is not None)
+        # A path given twice (`overdue check X.yaml content/debts`) has one key: each copy
+        # gets the entry (and the second reports the repeated case id, as a fresh check
+        # does). Any other entry is handed out once and dropped, to keep memory down.
+        repeated = {k for k, n in Counter(keys).items() if n > 1 and k is not None}
         missing = [i for i, key in enumerate(keys) if i not in unreadable and key not in known]
         todo = [(Path(found[i]), digests[i]) for i in missing]
         self.stats["files_hit"] += len(found) - len(missing) - len(unreadable)
@@ -464,7 +518,7 @@ class BuildCache:
                 assert key is not None
                 if remember:
                     self._used.add(key)
-                packed = known.pop(key, None)
+                packed = known.get(key) if key in repeated else known.pop(key, None)
                 yield path, packed is not None, key, packed or b""
                 continue
             digest, (entry, public, open_json, open_csv) = next(fresh)
@@ -522,7 +576,11 @@ class BuildCache:
         public: list[tuple[str, FileEntry, str]] = []
         for path, readable, key, packed in self._judged(paths, settings, as_of, keep):
             if not readable:  # unreadable: let the core loader word the problem
-                problems.extend(load_one(Path(path), RegistrySettings(), date.today())[1])
+                worded = load_one(Path(path), RegistrySettings(), date.today())[1]
+                problems.extend(
+                    worded
+                    or [Problem(Location(Path(path)), "the file could not be read; build again")]
+                )  # readable again by now: still never a silent pass
                 continue
             entry: FileEntry = pickle.loads(packed)
             problems.extend(entry.problems)

@@ -63,3 +63,7 @@ class BuildRefused(OverdueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
+
+
+class CacheUnusable(OverdueError):
+    """The build cache directory cannot be made or opened (a file is in its place...)."""

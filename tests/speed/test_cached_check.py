@@ -5,6 +5,7 @@ build keeps. Its verdicts are those of a check that reads no cache."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from contextlib import closing
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from pipeline.build import build_site
 from pipeline.buildcache import BuildCache, check_registry_files
+from pipeline.errors import CacheUnusable
 
 from ..casefactory import AS_OF, write_case
 from .conftest import sample_case, settings_for
@@ -101,3 +103,81 @@ def test_a_damaged_cache_is_ignored_by_check(registry: Path, tmp_path: Path) -> 
     assert found.judged == 9
     assert verdict(found) == verdict(check_registry_files([registry], settings, AS_OF))
     shutil.rmtree(cache)
+
+
+@pytest.mark.parametrize("twice", ["file and folder", "file twice", "folder twice"])
+def test_a_path_given_twice_is_refused_with_and_without_the_cache(
+    registry: Path, tmp_path: Path, twice: str
+) -> None:
+    # Both copies have one key: the cached check handed its entry to the first copy only,
+    # took the second for unreadable, found it readable and passed it (exit 0).
+    settings, cache = settings_for(registry), tmp_path / "cache"
+    one = sorted(registry.glob("*.yaml"))[0]
+    paths = {"file and folder": [one, registry], "file twice": [one, one],
+             "folder twice": [registry, registry]}[twice]  # fmt: skip
+    fresh = check_registry_files(paths, settings, AS_OF)
+    assert any("is already used by" in p.message for p in fresh.problems)
+    for _ in range(3):  # cold, then warm, then warm again
+        assert verdict(check_registry_files(paths, settings, AS_OF, cache_dir=cache)) == verdict(
+            fresh
+        )
+
+
+def damage_pages(cache: Path) -> None:
+    """Every page after the first overwritten: the store opens (its schema is on page 1),
+    and fails when a table is read."""
+    with closing(sqlite3.connect(cache / "build.sqlite")) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+    store = cache / "build.sqlite"
+    raw = store.read_bytes()
+    store.write_bytes(raw[:size] + b"X" * (len(raw) - size))
+
+
+def damage_entries(cache: Path) -> None:
+    with closing(sqlite3.connect(cache / "build.sqlite")) as db:
+        db.execute("UPDATE files SET entry = x'676172626167'")
+        db.commit()
+
+
+def lose_models(cache: Path) -> None:
+    with closing(sqlite3.connect(cache / "build.sqlite")) as db:
+        db.execute("DELETE FROM public")
+        db.execute("DELETE FROM opendata")
+        db.commit()
+
+
+@pytest.mark.parametrize("damage", [damage_pages, damage_entries, lose_models])
+def test_a_cache_damaged_after_it_opens_costs_time_never_a_verdict_or_a_crash(
+    registry: Path, theme_copy: Path, tmp_path: Path, damage: object
+) -> None:
+    # Each of these raised a traceback from check or build until the cache was deleted.
+    for blocked in registry.glob("*.yaml"):
+        if "FR" in blocked.read_text():
+            blocked.unlink()
+    settings, cache = settings_for(registry), tmp_path / "cache"
+    for step in range(2):  # damage a cache left by a build, then one left by a check
+        build_site(settings, tmp_path / "out", theme_copy, cache_dir=cache)
+        if step:
+            check_registry_files([registry], settings, AS_OF, cache_dir=cache)
+        damage(cache)  # type: ignore[operator]
+        found = check_registry_files([registry], settings, AS_OF, cache_dir=cache)
+        assert verdict(found) == verdict(check_registry_files([registry], settings, AS_OF))
+        damage(cache)  # type: ignore[operator]
+        fresh_out = tmp_path / f"out-{step}"  # every page made again: models come from the cache
+        build_site(settings, fresh_out, theme_copy, cache_dir=cache)
+        build_site(settings, tmp_path / "full", theme_copy)
+        assert_same_tree(fresh_out, tmp_path / "full")
+
+
+@pytest.mark.parametrize("in_the_way", ["a file", "a folder named build.sqlite"])
+def test_an_unusable_cache_directory_is_a_typed_error(
+    registry: Path, tmp_path: Path, in_the_way: str
+) -> None:
+    cache = tmp_path / "cache"
+    if in_the_way == "a file":
+        cache.write_text("not a folder")
+    else:
+        (cache / "build.sqlite").mkdir(parents=True)
+    with pytest.raises(CacheUnusable, match=r"cannot use .* as the build cache"):
+        check_registry_files([registry], settings_for(registry), AS_OF, cache_dir=cache)

@@ -209,3 +209,29 @@ def test_the_cache_keeps_only_what_the_last_build_used(
     with closing(sqlite3.connect(cache / buildcache.DATABASE)) as db:
         for table in ("public", "opendata"):  # every case here is public
             assert {key for (key,) in db.execute(f"SELECT key FROM {table}")} == now
+
+
+@pytest.mark.parametrize("library", buildcache.VERDICT_LIBRARIES)
+def test_each_library_that_shapes_a_verdict_is_part_of_the_version(
+    library: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # phonenumbers and unidecode were not: upgrading one in place kept verdicts (the phone
+    # gate, the company URL clash check) made by the old version.
+    import importlib.metadata
+
+    buildcache.pipeline_version.cache_clear()
+    before = buildcache.pipeline_version()
+    real = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata, "version", lambda d: "0.0.0-other" if d == library else real(d)
+    )
+    buildcache.pipeline_version.cache_clear()
+    try:
+        assert buildcache.pipeline_version() != before
+    finally:
+        monkeypatch.undo()
+        buildcache.pipeline_version.cache_clear()
+
+
+def test_the_libraries_named_are_those_the_verdicts_import() -> None:
+    assert {"phonenumbers", "unidecode", "markupsafe"} <= set(buildcache.VERDICT_LIBRARIES)
