@@ -18,6 +18,7 @@ it, or any damage to it, changes nothing in the output.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import marshal
 import os
@@ -110,6 +111,27 @@ class RegistryCheck:
     cases: int  # valid case files, each case id counted once
     public: list[str]  # the public case ids in file order (none when there are problems)
     judged: int = 0  # files judged by this run (the others came from the build cache)
+
+
+LOCK_NAME = "build.lock"
+
+
+def _lock_cache(directory: Path) -> int | None:
+    """An exclusive lock on the cache directory, held until `close`; None when another
+    run holds it. That run's store would be pruned and rewritten under this one: two
+    builds at once crashed each other and left output/ half made. The second one now
+    keeps to a store of its own for its length, which is slower, never wrong."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise CacheUnusable(f"cannot use {directory} as the build cache: {exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
 
 
 class CacheLost(LookupError):
@@ -427,11 +449,19 @@ class BuildCache:
     def __init__(self, directory: Path | None, workers: int | None = None) -> None:
         self.workers = workers
         self.version = pipeline_version()
+        self._lock = _lock_cache(directory) if directory is not None else None
+        if directory is not None and self._lock is None:
+            directory = None  # another run holds it: this one judges and makes everything
         self._scratch = None if directory is not None else tempfile.TemporaryDirectory(
             prefix="overdue-build-"
         )  # fmt: skip
         where = directory if directory is not None else Path(self._scratch.name)  # type: ignore[union-attr]
-        self.store = _Store(where, self.version, scratch=self._scratch is not None)
+        try:
+            self.store = _Store(where, self.version, scratch=self._scratch is not None)
+        except BaseException:
+            if self._lock is not None:
+                os.close(self._lock)
+            raise
         self.stats = {
             "files_hit": 0, "files_miss": 0, "files_read": 0, "pages_hit": 0, "pages_miss": 0,
         }  # fmt: skip
@@ -459,6 +489,9 @@ class BuildCache:
         self.store.close()
         if self._scratch is not None:
             self._scratch.cleanup()
+        if self._lock is not None:
+            os.close(self._lock)  # the lock goes with the last copy (forked workers' too)
+            self._lock = None
 
     def _judged(
         self, paths: Iterable[Path], settings: RegistrySettings, as_of: date, keep: bool = True

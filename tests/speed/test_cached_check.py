@@ -4,6 +4,7 @@ build keeps. Its verdicts are those of a check that reads no cache."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from contextlib import closing
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.build import build_site
-from pipeline.buildcache import BuildCache, check_registry_files
+from pipeline.buildcache import BuildCache, _lock_cache, check_registry_files
 from pipeline.errors import CacheUnusable
 
 from ..casefactory import AS_OF, write_case
@@ -181,3 +182,26 @@ def test_an_unusable_cache_directory_is_a_typed_error(
         (cache / "build.sqlite").mkdir(parents=True)
     with pytest.raises(CacheUnusable, match=r"cannot use .* as the build cache"):
         check_registry_files([registry], settings_for(registry), AS_OF, cache_dir=cache)
+
+
+def test_a_run_while_another_holds_the_cache_keeps_to_a_store_of_its_own(
+    registry: Path, theme_copy: Path, tmp_path: Path
+) -> None:
+    # Two builds on one cache pruned and rewrote each other's store: they crashed, and
+    # left output/ half made. The second run now neither reads nor writes the cache.
+    for blocked in registry.glob("*.yaml"):
+        if "FR" in blocked.read_text():
+            blocked.unlink()
+    settings, cache = settings_for(registry), tmp_path / "cache"
+    build_site(settings, tmp_path / "out", theme_copy, cache_dir=cache)
+    before = (cache / "build.sqlite").read_bytes()
+    held = _lock_cache(cache)
+    assert held is not None
+    try:
+        assert check_registry_files([registry], settings, AS_OF, cache_dir=cache).judged == 7
+        result = build_site(settings, tmp_path / "out", theme_copy, cache_dir=cache)
+        assert result.cache_stats["files_miss"] == 7 and result.written == []
+        assert (cache / "build.sqlite").read_bytes() == before
+    finally:
+        os.close(held)
+    assert check_registry_files([registry], settings, AS_OF, cache_dir=cache).judged == 0
