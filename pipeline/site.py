@@ -17,7 +17,7 @@ from pelican.generators import Generator
 from pelican.log import console
 
 from .build import build_site, build_summary
-from .errors import BuildRefused
+from .errors import BuildRefused, CacheUnusable
 from .settings import settings_from_mapping
 
 
@@ -49,6 +49,9 @@ class RegistryGenerator(Generator):  # type: ignore[misc]
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             print(f"{len(exc.problems)} problem(s) found; the site was not built.", file=sys.stderr)
+            raise SystemExit(1) from None
+        except CacheUnusable as exc:
+            print(f"Error: {exc}", file=sys.stderr)
             raise SystemExit(1) from None
         # Pelican shows only warnings by default (and --fatal warnings fails on them), so the
         # build summary goes to its console, like its own "Done:" line.

@@ -185,3 +185,18 @@ def test_pelican_refusal_names_every_problem_without_a_traceback(
     assert done.returncode == 1, said
     assert "MULTI-1.yaml:15:" in said and "EUD-2026-001.yaml:7:" in said, said
     assert "Traceback" not in said and "RuntimeError" not in said, said
+
+
+def test_pelican_with_a_file_where_the_cache_belongs_says_so_in_one_line(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copytree(REPO / "theme", tmp_path / "theme")
+    (tmp_path / "pelicanconf.py").write_text(
+        (REPO / "pelicanconf.py").read_text() + '\nOVERDUE_CACHE_DIR = "in-the-way"\n'
+    )
+    (tmp_path / "in-the-way").write_text("a file, not a folder")
+    command = [sys.executable, "-m", "pelican", "content", "-o", "output", "-s", "pelicanconf.py"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert "in-the-way as the build cache" in said, said
+    assert "Traceback" not in said, said
