@@ -31,6 +31,15 @@ def registry(registry_dir: Path) -> Path:
     return registry_dir
 
 
+@pytest.fixture
+def buildable(registry: Path) -> Path:
+    """The registry without its blocked parties: one the build accepts."""
+    for blocked in registry.glob("*.yaml"):
+        if "FR" in blocked.read_text():
+            blocked.unlink()
+    return registry
+
+
 def hashed_files(cache: Path) -> set[str]:
     """The case files whose content hash the cache holds."""
     with closing(BuildCache(cache)) as store:
@@ -52,11 +61,9 @@ def test_a_second_check_judges_nothing_and_says_the_same(registry: Path, tmp_pat
 
 
 def test_the_build_after_a_check_judges_nothing(
-    registry: Path, theme_copy: Path, tmp_path: Path
+    buildable: Path, theme_copy: Path, tmp_path: Path
 ) -> None:
-    for blocked in registry.glob("*.yaml"):
-        if "FR" in blocked.read_text():
-            blocked.unlink()  # a registry that builds
+    registry = buildable
     settings, cache = settings_for(registry), tmp_path / "cache"
     assert check_registry_files([registry], settings, AS_OF, cache_dir=cache).judged == 7
     result = build_site(settings, tmp_path / "out", theme_copy, cache_dir=cache)
@@ -79,11 +86,9 @@ def test_an_edit_after_a_cached_check_is_judged_and_its_problem_reported(
 
 
 def test_checking_a_few_files_drops_nothing_the_build_keeps(
-    registry: Path, theme_copy: Path, tmp_path: Path
+    buildable: Path, theme_copy: Path, tmp_path: Path
 ) -> None:
-    for blocked in registry.glob("*.yaml"):
-        if "FR" in blocked.read_text():
-            blocked.unlink()
+    registry = buildable
     settings, cache = settings_for(registry), tmp_path / "cache"
     build_site(settings, tmp_path / "out", theme_copy, cache_dir=cache)
     hashed = hashed_files(cache)
@@ -150,12 +155,10 @@ def lose_models(cache: Path) -> None:
 
 @pytest.mark.parametrize("damage", [damage_pages, damage_entries, lose_models])
 def test_a_cache_damaged_after_it_opens_costs_time_never_a_verdict_or_a_crash(
-    registry: Path, theme_copy: Path, tmp_path: Path, damage: object
+    buildable: Path, theme_copy: Path, tmp_path: Path, damage: object
 ) -> None:
+    registry = buildable
     # Each of these raised a traceback from check or build until the cache was deleted.
-    for blocked in registry.glob("*.yaml"):
-        if "FR" in blocked.read_text():
-            blocked.unlink()
     settings, cache = settings_for(registry), tmp_path / "cache"
     for step in range(2):  # damage a cache left by a build, then one left by a check
         build_site(settings, tmp_path / "out", theme_copy, cache_dir=cache)
@@ -185,13 +188,11 @@ def test_an_unusable_cache_directory_is_a_typed_error(
 
 
 def test_a_run_while_another_holds_the_cache_keeps_to_a_store_of_its_own(
-    registry: Path, theme_copy: Path, tmp_path: Path
+    buildable: Path, theme_copy: Path, tmp_path: Path
 ) -> None:
+    registry = buildable
     # Two builds on one cache pruned and rewrote each other's store: they crashed, and
     # left output/ half made. The second run now neither reads nor writes the cache.
-    for blocked in registry.glob("*.yaml"):
-        if "FR" in blocked.read_text():
-            blocked.unlink()
     settings, cache = settings_for(registry), tmp_path / "cache"
     build_site(settings, tmp_path / "out", theme_copy, cache_dir=cache)
     before = (cache / "build.sqlite").read_bytes()
