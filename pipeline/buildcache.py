@@ -118,11 +118,13 @@ LOCK_NAME = "build.lock"
 
 def _lock_cache(directory: Path) -> int | None:
     """An exclusive lock on the cache directory, held until `close`; None when another
-    run holds it. That run's store would be pruned and rewritten under this one: two
+    run holds it. A directory that cannot hold a cache is `CacheUnusable`, here only. That run's store would be pruned and rewritten under this one: two
     builds at once crashed each other and left output/ half made. The second one now
     keeps to a store of its own for its length, which is slower, never wrong."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        if (directory / DATABASE).exists() and not (directory / DATABASE).is_file():
+            raise IsADirectoryError(f"{directory / DATABASE} is not a file")
         fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise CacheUnusable(f"cannot use {directory} as the build cache: {exc}") from None
@@ -293,13 +295,8 @@ class _Store:
     """The SQLite file. Any damage or another pipeline version: start empty."""
 
     def __init__(self, directory: Path, version: str, scratch: bool = False) -> None:
+        directory.mkdir(parents=True, exist_ok=True)  # a cache's was vetted by _lock_cache
         self.path = directory / DATABASE
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            if self.path.exists() and not self.path.is_file():
-                raise IsADirectoryError(f"{self.path} is not a file")
-        except OSError as exc:
-            raise CacheUnusable(f"cannot use {directory} as the build cache: {exc}") from None
         self.pid = os.getpid()
         self.closed = False
         # A store that lives for one build only needs no journal: each page is written once.
