@@ -127,11 +127,24 @@ _BODY_START = re.compile(rb"<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*\sdata-pagefind-body[\
 _TITLE = re.compile(rb"<title>.*?</title>", re.S)
 
 
+def _body_start(body: bytes) -> re.Match[bytes] | None:
+    """`_BODY_START.search(body)`, without trying it at every tag of the head.
+
+    A match is a tag whose attributes, up to its first `>`, hold the marker; so it starts
+    after the last `>` before the marker's first occurrence, and searching from there
+    finds the same match. Tried at every tag, the pattern was most of a page's cut.
+    """
+    first = body.find(BODY_MARKER)
+    if first < 0:
+        return None
+    return _BODY_START.search(body, body.rfind(b">", 0, first) + 1)
+
+
 def minimal_html(body: bytes) -> bytes | None:
     """The page cut down to what Pagefind reads: its <title> and the data-pagefind-body
     element, or None when that element cannot be cut out cleanly (then the whole page is
     given). Pagefind's bundle is the same for both (tests/search), and it parses less."""
-    start = _BODY_START.search(body)
+    start = _body_start(body)
     if start is None:
         return None
     tag = start.group(1).lower()

@@ -6,10 +6,12 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.build import build_site
 from pipeline.render import Page
-from pipeline.search import ShardedSearch, is_searchable, minimal_html
+from pipeline.search import _BODY_START, ShardedSearch, _body_start, is_searchable, minimal_html
 
 from ..seo.conftest import THEME, sample_settings
 
@@ -49,3 +51,36 @@ def test_minimal_html_keeps_nested_elements_of_the_same_tag() -> None:
     assert b"chrome" not in cut
     assert minimal_html(b"<p>no marker</p>") is None
     assert minimal_html(b"<div data-pagefind-body><div>unclosed</div>") is None
+
+
+_PIECES = st.sampled_from(
+    [
+        b"<", b">", b" ", b"\n", b"=", b"/", b'"', b"'", b"div", b"section", b"<div",
+        b"<section", b"</div>", b"</section>", b"<title>", b"</title>", b"x",
+        b"data-pagefind-body", b" data-pagefind-body", b" data-pagefind-body>",
+        b"<p title='a > b'", b'<a href="<x"', b"<!-- data-pagefind-body -->",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=40).map(b"".join))
+@settings(max_examples=600, deadline=None)
+def test_the_body_start_is_the_one_the_pattern_finds_searching_from_the_top(page: bytes) -> None:
+    """The search starts after the last `>` before the marker: the same match, always."""
+    found, reference = _body_start(page), _BODY_START.search(page)
+    assert (found and found.span()) == (reference and reference.span())
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<title>data-pagefind-body</title><main data-pagefind-body>x</main>",
+        b'<div title="<x" data-pagefind-body>x</div>',
+        b"<p>data-pagefind-body</p><div\ndata-pagefind-body=''>x</div>",
+        b"<div data-pagefind-bodyx><div data-pagefind-body/>",
+        b"data-pagefind-body",
+    ],
+)
+def test_the_body_start_agrees_with_the_pattern_on_awkward_pages(page: bytes) -> None:
+    found, reference = _body_start(page), _BODY_START.search(page)
+    assert (found and found.span()) == (reference and reference.span())
