@@ -31,6 +31,7 @@ from .outputs import (
     manifest_chunks,
     parent_dirs,
     produce_all,
+    read_file,
     remove_empty_dirs,
     scan_changed,
     scan_tree,
@@ -372,7 +373,7 @@ class SiteWriter:
         base = str(root)
 
         def load(path: str) -> Callable[[], bytes]:
-            return lambda: (root / path).read_bytes()
+            return lambda: read_file(f"{base}/{path}")
 
         def verify(path: str, digest: str) -> bool:
             known = self.previous.get(path)

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import CacheUnusable, Location, Problem
-from .outputs import Stat, file_stat
+from .outputs import Stat, file_stat, read_file
 from .registry import case_file_names, check_problems, invalid_record_problems
 from .render import SiteRenderer
 from .settings import RegistrySettings
@@ -224,7 +224,7 @@ def judge_file(path: Path, raw: bytes, settings: RegistrySettings, as_of: date) 
     entry.digest = case_digest(public)
     entry.ref_fields = ref_fields(public)
     site = settings.site_url
-    fragments = opendata.json_fragment(public, site), opendata.csv_fragment(public, site)
+    fragments = opendata.fragments(public, site)
     return _pack(entry), _pack(public), *fragments
 
 
@@ -232,7 +232,7 @@ def judge_path(path: Path, digest: str, settings: RegistrySettings, as_of: date)
     """`judge_file` on the file's bytes, which must still hash to `digest` (what the build
     keyed it by): a file that changed in between is a problem, never a stale verdict."""
     try:
-        raw = path.read_bytes()
+        raw = read_file(path)
     except OSError:
         raw = None
     if raw is None or hashlib.sha256(raw).hexdigest() != digest:
@@ -249,7 +249,7 @@ def read_and_judge(
     """`judge_file` on the file as it is now, with the sha256 of the bytes judged (the
     key the build stores the result under); (None, ...) when the file cannot be read."""
     try:
-        raw = path.read_bytes()
+        raw = read_file(path)
     except OSError:
         return None, (b"", b"", "", "")
     return hashlib.sha256(raw).hexdigest(), judge_file(path, raw, settings, as_of)
@@ -692,8 +692,7 @@ class BuildCache:
     def _hash(self, name: str, stat: Stat | None, now: int) -> str | None:
         """Read and hash a case file here (None: unreadable)."""
         try:
-            with open(name, "rb") as handle:
-                raw = handle.read()
+            raw = read_file(name)
         except OSError:
             return None
         digest = hashlib.sha256(raw).hexdigest()

@@ -39,6 +39,7 @@ from typing import Any
 from pagefind_bin import get_executable
 
 from .errors import OverdueError
+from .outputs import read_file, write_all
 from .render import Page
 
 INDEX_DIR = "pagefind"
@@ -119,6 +120,7 @@ def _fragment_url(body: bytes) -> str | None:
     return whole if isinstance(whole, str) else None
 
 
+_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 _FRAGMENT_HEAD = 4096
 _JSON = json.JSONDecoder()
 
@@ -291,7 +293,7 @@ class ShardedSearch:
 
     def _read(self, path: str) -> bytes:
         assert self.output_dir is not None
-        return (self.output_dir / path).read_bytes()
+        return read_file(self.output_dir / path)
 
     def start(self) -> None:
         """Split the pages into shards and set Pagefind going on those that changed, in the
@@ -394,7 +396,7 @@ class ShardedSearch:
                 files.append(BundleFile(path, digest, tuple(cases), None))
                 continue
             try:
-                body = (self.output_dir / path).read_bytes()
+                body = read_file(self.output_dir / path)
             except OSError:
                 return None
             if hashlib.sha256(body).hexdigest() != digest:
@@ -442,13 +444,23 @@ class ShardedSearch:
 
     @staticmethod
     def _write_site(shard: _Shard, site: Path, minimal: bool) -> None:
+        """The shard's pages under `site` (a fresh directory), in path order. Each page
+        has a folder of its own: made here with one mkdir, as its parents are made once."""
+        made: set[str] = set()
+        root = str(site)
         for entry in sorted(shard.entries, key=lambda e: e.path):
             body = entry.load()
             if BODY_MARKER not in body:  # Pagefind would index the whole page, chrome included
                 raise SearchIndexFailed(f"{entry.path}: has no data-pagefind-body element")
-            target = site / entry.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes((minimal_html(body) if minimal else None) or body)
+            folder = entry.path.rpartition("/")[0]
+            if folder not in made:
+                os.makedirs(f"{root}/{folder}", exist_ok=True)
+                made.add(folder)
+            fd = os.open(f"{root}/{entry.path}", _CREATE_NEW, 0o666)
+            try:
+                write_all(fd, (minimal_html(body) if minimal else None) or body)
+            finally:
+                os.close(fd)
 
     @staticmethod
     def _read_bundle(shard: _Shard, out: Path, count: int) -> list[Page]:
@@ -458,8 +470,7 @@ class ShardedSearch:
         for rel in _files_under(str(out)):
             if shard.index != 0 and not _INDEX_PARTS.match(rel):
                 continue  # the runtime is served once, from shard 0
-            with open(f"{out}/{rel}", "rb") as handle:
-                body = handle.read()
+            body = read_file(f"{out}/{rel}")
             cases: tuple[str, ...] = ()
             if rel.startswith("fragment/"):
                 url = _fragment_url(body)
