@@ -68,12 +68,23 @@ _STRING = json.encoder.py_encode_basestring  # what json.dumps(ensure_ascii=Fals
 _STRING = getattr(json.encoder, "c_encode_basestring", None) or _STRING
 
 
+def fragments(case: PublicCase, site_url: str) -> tuple[str, str]:
+    """(`json_fragment`, `csv_fragment`) of the case, its values read once for both."""
+    row = [value(case, site_url) for _, _, value in COLUMNS]
+    return _json_of(row), _csv_of(row)
+
+
 def json_fragment(case: PublicCase, site_url: str) -> str:
     """The case's record exactly as it sits in registry.json: what `json.dumps(indent=1)`
     writes for a flat object of strings, two levels deep (tests/seo checks the bytes)."""
-    lines = ",\n".join(
-        f"   {_STRING(name)}: {_STRING(value(case, site_url))}" for name, _, value in COLUMNS
-    )
+    return _json_of([value(case, site_url) for _, _, value in COLUMNS])
+
+
+_JSON_NAMES = tuple(f"   {_STRING(name)}: " for name, _, _ in COLUMNS)
+
+
+def _json_of(row: list[str]) -> str:
+    lines = ",\n".join(name + _STRING(value) for name, value in zip(_JSON_NAMES, row, strict=True))
     return "  {\n" + lines + "\n  }"
 
 
@@ -112,10 +123,13 @@ def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
 
 
 def csv_fragment(case: PublicCase, site_url: str) -> str:
+    return _csv_of([value(case, site_url) for _, _, value in COLUMNS])
+
+
+def _csv_of(row: list[str]) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     # A leading = + - @ makes spreadsheets run a formula; a quote mark defuses it.
-    row = [value(case, site_url) for _, _, value in COLUMNS]
     writer.writerow(["'" + v if v[:1] in "=+-@\t\r" and v else v for v in row])
     return buffer.getvalue()
 

@@ -220,7 +220,7 @@ def case_digest(case: PublicCase) -> bytes:
 
 
 def make_ref(case: PublicCase, site_url: str) -> CaseRef:
-    fragments = opendata.json_fragment(case, site_url), opendata.csv_fragment(case, site_url)
+    fragments = opendata.fragments(case, site_url)
     return CaseRef(case, case_digest(case), fragments)
 
 
