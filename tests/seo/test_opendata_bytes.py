@@ -66,7 +66,9 @@ def test_documents_in_chunks_are_the_same_bytes(rows: list[tuple[str, str]], chu
     json_parts = [opendata.json_fragment(c, site) for c in ordered]
     csv_parts = [opendata.csv_fragment(c, site) for c in ordered]
     # What the build stores: both made from one reading of the case's values.
-    assert [opendata.fragments(c, site) for c in ordered] == list(zip(json_parts, csv_parts))
+    assert [opendata.fragments(c, site) for c in ordered] == list(
+        zip(json_parts, csv_parts, strict=True)
+    )
     with mock.patch.object(opendata, "CHUNK_CHARS", chunk):
         json_chunks = list(opendata.json_chunks(iter(json_parts)))
         csv_chunks = list(opendata.csv_chunks(iter(csv_parts)))
@@ -74,3 +76,16 @@ def test_documents_in_chunks_are_the_same_bytes(rows: list[tuple[str, str]], chu
     assert b"".join(csv_chunks) == opendata.registry_csv(cases, site)
     if len(json_parts) > 1 and chunk == 1:
         assert len(json_chunks) > 1  # really in pieces
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from(",\"\r\n \t=+-@'ab\\é"), max_size=12), min_size=1, max_size=6)
+)
+def test_a_csv_row_is_what_the_standard_writer_writes(row: list[str]) -> None:
+    """Fields without a delimiter, quote or line break skip the writer; the row is the same."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerow(
+        ["'" + v if v[:1] in "=+-@\t\r" and v else v for v in row]
+    )
+    assert opendata._csv_of(row) == buffer.getvalue()
