@@ -69,6 +69,7 @@ class CaseRef:
     __slots__ = (
         "_model",
         "_open",
+        "_row_token",
         "_source",
         "balance",
         "case_id",
@@ -99,6 +100,7 @@ class CaseRef:
         self._model = model
         self._open = open_data
         self._source = source
+        self._row_token: tuple[Any, ...] | None = None
         self.digest = digest
         values = fields if fields is not None else ref_fields(model)  # type: ignore[arg-type]
         (
@@ -127,6 +129,17 @@ class CaseRef:
             self.url, self.debtor_name, self.balance, self.currency, self.region_name,
             self.country_name, self.first_due, self.listed_on,
         )  # fmt: skip
+
+    @property
+    def row_token(self) -> tuple[Any, ...]:
+        """`row` for a job's key: the same values as str, int and None only, which pickle
+        without a Python call each (a NamedTuple, a Decimal and a date each take one, and
+        the listings' keys pickle thousands of rows). Made once: a case is in several
+        listings."""
+        token = self._row_token
+        if token is None:
+            token = self._row_token = tuple(map(key_value, self.row))
+        return token
 
     @property
     def open_json(self) -> str:
@@ -183,6 +196,17 @@ def iter_open_data(refs: Sequence[CaseRef], column: int) -> Iterator[str]:
     build cache a batch at a time: the whole registry's fragments never sit in memory."""
     for start in range(0, len(refs), OPEN_DATA_BATCH):
         yield from open_data(refs[start : start + OPEN_DATA_BATCH], column)
+
+
+def key_value(value: Any) -> Any:
+    """A value as it goes into a job's key: a Decimal as its exact text (1.0 and 1.00
+    differ), a date as its day number, anything else as it is."""
+    kind = type(value)
+    if kind is Decimal:
+        return str(value)
+    if kind is date:  # a datetime (a date too) keeps its time: pickled as it is
+        return value.toordinal()
+    return value
 
 
 def _case_token(digest: bytes) -> bytes:
@@ -278,14 +302,15 @@ def plan_site(
     sitemaps = [
         Job(index.path, (), ("sitemap index", site_url, timezone, newest_per_child),
             partial(index_body, children, site_url, timezone)),
-        *(Job(c.path, c.cases, ("sitemap", site_url, timezone, c.entries),
+        *(Job(c.path, c.cases, ("sitemap", site_url, timezone, entry_tokens(c.entries)),
               partial(sitemap_body, c, site_url, timezone)) for c in children),
     ]  # fmt: skip
     newest_listed = sorted(refs, key=lambda r: (r.listed_on, r.case_id), reverse=True)[:50]
     today = settings.today()
     feed = Job(
         "feeds/listings.atom", tuple(r.case_id for r in newest_listed),
-        ("feed", site_url, settings.site_name, timezone, today, *newest_listed),
+        ("feed", site_url, settings.site_name, timezone, today,
+         *(r.digest for r in newest_listed)),
         lambda: listings_feed(
             models(newest_listed), site_url, settings.site_name, timezone, today
         ).body,
@@ -301,13 +326,13 @@ def plan_site(
         Job(
             "data/registry.json",
             ids,
-            ("json", *by_id),
+            ("json", *(r.digest for r in by_id)),
             lambda: opendata.json_chunks(iter_open_data(by_id, 0)),
         ),
         Job(
             "data/registry.csv",
             ids,
-            ("csv", *by_id),
+            ("csv", *(r.digest for r in by_id)),
             lambda: opendata.csv_chunks(iter_open_data(by_id, 1)),
         ),
     ]
@@ -326,6 +351,11 @@ def asset_job(path: Path, directory: str | None) -> Job:
     digest = hashlib.sha256(body).hexdigest()[:10]
     target = f"{directory}/{path.stem}.{digest}{path.suffix}"
     return Job(target, (), ("asset", digest), partial(_constant, body))
+
+
+def entry_tokens(entries: Sequence[SitemapEntry]) -> tuple[tuple[Any, ...], ...]:
+    """Sitemap entries for a job's key, in values that pickle without a Python call each."""
+    return tuple((e.path, key_value(e.lastmod), e.cases) for e in entries)
 
 
 def sitemap_entries(
@@ -415,11 +445,12 @@ def html_jobs(
     )
     jobs: list[Job] = []
     for ref, title in zip(ordered, titles, strict=True):
-        others = tuple(r.row for r in companies[ref.company_slug].refs if r.case_id != ref.case_id)
+        siblings = [r for r in companies[ref.company_slug].refs if r.case_id != ref.case_id]
+        others = tuple(r.row for r in siblings)
         jobs.append(
             Job(
                 f"cases/{ref.case_id.lower()}/index.html", (ref.case_id,),
-                ("case.html", ref, title, others),
+                ("case.html", ref.digest, title, tuple(r.row_token for r in siblings)),
                 partial(_case_page, renderer, site_url, ref, title, others),
                 searchable=True, group=ref.company_slug,
             )
@@ -436,7 +467,7 @@ def html_jobs(
                 f"companies/{company.slug}/index.html",
                 tuple(r.case_id for r in company.refs),
                 ("company.html", company.slug, company.name, company.country_name,
-                 company.region_name, title, site_name, *company.refs),
+                 company.region_name, title, site_name, *(r.digest for r in company.refs)),
                 partial(_company_page, renderer, site_url, company, title),
                 searchable=True, group=company.slug,
             )
@@ -448,7 +479,7 @@ def html_jobs(
         jobs.append(
             Job(
                 url.lstrip("/") + "index.html", tuple(r.case_id for r in group),
-                ("jurisdiction.html", place, rows),
+                ("jurisdiction.html", place, tuple(r.row_token for r in group)),
                 partial(_jurisdiction_page, renderer, site_url, place, rows),
             )
         )  # fmt: skip
@@ -457,7 +488,7 @@ def html_jobs(
     jobs.append(
         Job(
             "index.html", tuple(r.case_id for r in ordered[:50]),
-            ("index.html", top, sums, len(ordered)),
+            ("index.html", tuple(r.row_token for r in ordered[:50]), sums, len(ordered)),
             partial(_home_page, renderer, site_url, top, sums, len(ordered)),
         )
     )  # fmt: skip
