@@ -34,7 +34,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pagefind_bin import get_executable
 
@@ -213,21 +213,31 @@ class _Shard:
         return hasher.hexdigest()
 
 
-def run_pagefind(site: Path, output: Path) -> None:
+def run_pagefind(site: Path, output: Path, threads: int | None = None) -> None:
     """Run the Pagefind binary over `site`, writing its bundle to `output`.
 
     The binary is ~70x faster than its Python API here (which waits on its service).
+    `threads` caps the threads of its pools; None leaves it one per core. Its bundle is
+    the same bytes either way (tests/search).
     """
     command = [
         str(get_executable()), "--site", str(site), "--output-path", str(output),
         "--force-language", "en", "--quiet",
     ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = None
+    if threads is not None:
+        env = {**os.environ, **{name: str(threads) for name in PAGEFIND_THREAD_VARIABLES}}
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SearchIndexFailed(f"pagefind failed ({done.returncode}): {done.stderr.strip()}")
 
 
-Runner = Callable[[Path, Path], None]
+PAGEFIND_THREAD_VARIABLES = ("RAYON_NUM_THREADS", "TOKIO_WORKER_THREADS")
+"""What sizes the thread pools of Pagefind's runtime (rayon and tokio)."""
+
+
+class Runner(Protocol):
+    def __call__(self, site: Path, output: Path, threads: int | None = None) -> None: ...
 
 
 class ShardedSearch:
@@ -271,6 +281,7 @@ class ShardedSearch:
         self._running: dict[int, tuple[Path, Future[None]]] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._threads: int | None = None
 
     def add(
         self, path: str, digest: str, cases: tuple[str, ...], load: Callable[[], bytes]
@@ -316,15 +327,19 @@ class ShardedSearch:
         keys = {s.index: s.key(count, self.tool) for s in shards}
         # Shards whose pages changed go to Pagefind first; the others are checked against
         # the output (a stat per file) while it runs.
-        maybe = []
+        changed = [s for s in shards if self._known(s, keys[s.index]) is None]
+        # Several Pagefind processes at once keep every core busy between them; each one
+        # also starting a thread per core only made them contend (8% slower at 10,000
+        # cases). One shard alone (a one-case rebuild) keeps its threads.
+        self._threads = 1 if len(changed) > 1 else None
+        for shard in changed:
+            self._submit(shard)
         for shard in shards:
-            if self._known(shard, keys[shard.index]) is None:
-                self._submit(shard)
-            else:
-                maybe.append(shard)
-        for shard in maybe:
+            if shard.index in self._running:
+                continue
             reused = self._reuse(shard, keys[shard.index])
             if reused is None:
+                self._threads = 1 if self._running else None
                 self._submit(shard)
             else:
                 self._done[shard.index] = reused
@@ -420,12 +435,13 @@ class ShardedSearch:
         assert self._scratch is not None
         scratch = Path(self._scratch.name) / shard_name(shard.index, self._count)
         self.stats["pagefind_runs"] += 1
-        self._running[shard.index] = (scratch, self._pool.submit(self._index, shard, scratch))
+        task = self._pool.submit(self._index, shard, scratch, self._threads)
+        self._running[shard.index] = (scratch, task)
 
-    def _index(self, shard: _Shard, scratch: Path) -> None:
+    def _index(self, shard: _Shard, scratch: Path, threads: int | None) -> None:
         try:
             self._write_site(shard, scratch / "site", self.minimal)
-            self.runner(scratch / "site", scratch / "out")
+            self.runner(scratch / "site", scratch / "out", threads=threads)
         finally:  # a failed write frees its pages at once too
             shutil.rmtree(scratch / "site", ignore_errors=True)
 

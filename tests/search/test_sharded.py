@@ -69,9 +69,10 @@ def never() -> bytes:
 def run(
     pages: Iterable[Page], output: Path | None, previous: dict[str, object] | None,
     load: Callable[[Page], Callable[[], bytes]] = lambda p: lambda: p.body,
+    runner: search.Runner = search.run_pagefind,
 ) -> tuple[list[Page], ShardedSearch]:  # fmt: skip
     """One indexing run, its bundle written to `output` as the build would (stale files swept)."""
-    sharded = ShardedSearch(output, previous, workers=2)
+    sharded = ShardedSearch(output, previous, workers=2, runner=runner)
     for page in pages:
         sharded.add(page.path, hashlib.sha256(page.body).hexdigest(), page.cases, load(page))
     bundle = sharded.finish()
@@ -234,10 +235,10 @@ def test_bundle_streams_a_shard_at_a_time_with_few_scratch_sites(
     pages = site(40)
     sites_seen: list[int] = []
 
-    def runner(site_dir: Path, out: Path) -> None:
+    def runner(site_dir: Path, out: Path, threads: int | None = None) -> None:
         scratch = site_dir.parent.parent
         sites_seen.append(sum(1 for s in scratch.iterdir() if (s / "site").exists()))
-        search.run_pagefind(site_dir, out)
+        search.run_pagefind(site_dir, out, threads)
 
     sharded = ShardedSearch(None, workers=2, runner=runner)
     for page in pages:
@@ -249,3 +250,40 @@ def test_bundle_streams_a_shard_at_a_time_with_few_scratch_sites(
     assert max(sites_seen) <= 3  # workers + 1 threads, each with the one site it indexes
     listed = [(b.path, b.body, b.cases) for b in search_index_pages(pages)]
     assert sorted(streamed) == listed
+
+
+def test_pagefind_gives_the_same_bundle_with_one_thread_or_many(tmp_path: Path) -> None:
+    """Concurrent shards run Pagefind with one thread each, a lone shard with its default:
+    a one-case rebuild must still equal a full build, byte for byte."""
+    site_dir = tmp_path / "site"
+    for page in site(30):
+        (site_dir / page.path).parent.mkdir(parents=True, exist_ok=True)
+        (site_dir / page.path).write_bytes(page.body)
+    bundles = []
+    for threads in (None, 1):
+        out = tmp_path / f"out-{threads}"
+        search.run_pagefind(site_dir, out, threads)
+        bundles.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()})
+    assert bundles[0] and bundles[0] == bundles[1]
+
+
+def test_concurrent_shards_run_pagefind_single_threaded_and_a_lone_one_as_it_is(
+    small_shards: int, tmp_path: Path
+) -> None:
+    asked: list[int | None] = []
+
+    def runner(site_dir: Path, out: Path, threads: int | None = None) -> None:
+        asked.append(threads)
+        search.run_pagefind(site_dir, out, threads)
+
+    out = tmp_path / "out"
+    pages = site(20)
+    _, first = run(pages, out, None, runner=runner)
+    assert len(asked) == first.stats["shards"] > 1
+    assert set(asked) == {1}
+
+    asked.clear()
+    changed = [case_page(3, "amended") if p.path == case_page(3).path else p for p in pages]
+    _, second = run(changed, out, first.state, runner=runner)
+    assert second.stats["pagefind_runs"] == 1
+    assert asked == [None]
