@@ -206,6 +206,7 @@ def bench_size(count: int, root: Path, pairs: int, compare_large: bool = False) 
     steps.append(search_index(out, root))
     plan = [str(BIN / "python"), str(REPO / "bench" / "steps.py"), "plan", str(out), str(conf)]
     steps.append(run("publish plan (the paid case)", [*plan, str(before_paid)], root))
+    steps.append(floor_step(count, conf, root))
     if count <= 10_000 or compare_large:
         steps.extend(compare(count, root, build, pairs))
     else:
@@ -235,6 +236,28 @@ def dirs_equal(left: Path, right: Path) -> bool:
     if mismatch or errors:
         return False
     return all(dirs_equal(left / sub, right / sub) for sub in compared.common_dirs)
+
+
+def floor_step(count: int, conf: Path, root: Path) -> Step:
+    """The most cases per second any build of this site could reach here: libyaml reading
+    each file (with positions), pydantic validating it and Jinja making its case and
+    company pages, per case, on every core at once, and nothing else (no rule,
+    projection, listing page, sitemap, feed, open data, index or write). A ceiling, measured in this
+    run: a target above it cannot be met with these libraries and these pages."""
+    argv = [
+        str(BIN / "python"), str(REPO / "bench" / "steps.py"), "floor", str(conf),
+        str(REPO / "theme"),
+    ]  # fmt: skip
+    measured = run("-", argv, root)
+    _, sample, *costs = measured.note.split()
+    yaml_ms, pydantic_ms, page_ms = (float(cost) for cost in costs)
+    cores = os.cpu_count() or 1
+    seconds = count * (yaml_ms + pydantic_ms + page_ms) / 1000 / cores
+    note = (
+        f"ms CPU a case: libyaml {yaml_ms:.3f}, pydantic {pydantic_ms:.3f}, Jinja pages "
+        f"{page_ms:.3f} ({sample} sampled), over {cores} cores"
+    )
+    return Step("ceiling: libraries + its two pages only", seconds, 0.0, note)
 
 
 def search_index(out: Path, root: Path) -> Step:
@@ -295,6 +318,7 @@ def compare(count: int, root: Path, build: list[str], pairs: int) -> list[Step]:
                 if ratio >= 1
                 else f"ours runs at {ratio:.2f}x its speed ({name} is {1 / ratio:.2f}x faster)"
             )
+            note += f"; 3x its rate is {3 * count / median:,.0f} cases/s"
         what = "site build, no search" if name == "ours" else "full build"
         label = f"{name} {what} (median of {len(runs)}, paired)"
         steps.append(Step(label, median, peak, note))
