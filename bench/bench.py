@@ -242,8 +242,8 @@ def floor_step(count: int, conf: Path, root: Path) -> Step:
     """The most cases per second any build of this site could reach here: libyaml reading
     each file (with positions), pydantic validating it and Jinja making its case and
     company pages, per case, on every core at once, and nothing else (no rule,
-    projection, listing page, sitemap, feed, open data, index or write). A ceiling, measured in this
-    run: a target above it cannot be met with these libraries and these pages."""
+    projection, listing page, sitemap, feed, open data, index or write). A ceiling,
+    measured in this run: a target above it cannot be met with these libraries and pages."""
     argv = [
         str(BIN / "python"), str(REPO / "bench" / "steps.py"), "floor", str(conf),
         str(REPO / "theme"),

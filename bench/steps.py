@@ -57,12 +57,11 @@ def floor(conf: Path, theme: Path) -> None:
 
     from pipeline.build import site_renderer
     from pipeline.public import project
-    from pipeline.records import Case, _fix_schema_int, load_case
+    from pipeline.records import Case, load_case
     from pipeline.render import case_title
     from pipeline.rules import assess
     from pipeline.siteplan import _case_page, _Company, _company_page, make_ref
     from pipeline.slugs import slugify
-    from pipeline.yamlsource import load_source
 
     settings = load_settings(conf)
     renderer, _ = site_renderer(settings, theme)
@@ -70,10 +69,8 @@ def floor(conf: Path, theme: Path) -> None:
     texts = [path.read_text("utf-8") for path in paths]
     values, pages = [], []
     for path, text in zip(paths, texts, strict=True):
-        doc = load_source(path, text.encode("utf-8"))
-        _fix_schema_int(doc)
-        values.append(doc.value)
         case, loaded = load_case(path, text.encode("utf-8"))
+        values.append(loaded.value)  # as the loader hands them to the model
         assessment = assess(case, loaded, settings, settings.today())
         if assessment.public and not assessment.check_failures:
             ref = make_ref(project(assessment, slugify(case.debtor.name)), settings.site_url)
